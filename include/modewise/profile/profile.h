@@ -1,0 +1,74 @@
+// The one profile schema used everywhere: a row per (device, workload, task, batch size, power mode).
+// CSV columns: device,workload,task,batch_size,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w
+// then optional energy_j,time_sd_ms,power_sd_w,samples,provenance and metric columns (gpu_util, cpu_util,
+// stall_fraction, mem_used_mb, ...). Readers ignore unknown columns and also accept files with only
+// cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w.
+#pragma once
+#include <iosfwd>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "modewise/device/backend.h"
+#include "modewise/device/power_mode.h"
+#include "modewise/util/csv.h"
+
+namespace modewise::profile {
+
+struct ProfileRow {
+  std::string device;    // "" when the file has no device column
+  std::string workload;  // "" when the file has no workload column
+  std::string task;      // "train" / "infer" / ""
+  int batch_size = 0;    // 0 when unknown
+  device::PowerMode mode;
+  double time_ms = 0;   // mean time per minibatch
+  double power_w = 0;   // mean board power
+  double energy_j = device::kUnknown;  // per minibatch
+  double time_sd_ms = device::kUnknown;
+  double power_sd_w = device::kUnknown;
+  int samples = 0;                       // minibatches in the measurement window
+  std::string provenance;                // measured / emulated / replayed, "" when unknown
+  std::map<std::string, double> metrics;  // utilization, stalls, ...
+
+  double energy_or_derived_j() const;  // energy_j, or time_ms * power_w / 1000
+};
+
+struct Profile {
+  std::string source;
+  std::vector<ProfileRow> rows;
+  bool has_workload_columns = false;  // device/workload/task/batch_size present
+  std::vector<std::string> metric_columns;
+};
+
+// The metric columns modewise knows (kept when reading; written when present).
+const std::vector<std::string>& known_metric_columns();
+
+Profile parse_profile_csv(const util::CsvTable& table);
+Profile read_profile_csv(const std::string& path);  // throws Error naming file:line and field
+
+// Rows matching workload / task / batch size (empty or 0 = any). Throws Error listing what the file has
+// when nothing matches.
+std::vector<ProfileRow> select_rows(const Profile& p, const std::string& workload, const std::string& task,
+                                    int batch_size);
+
+// Modes from any CSV with cores,cpu_mhz,gpu_mhz,emc_mhz columns (other columns ignored).
+std::vector<device::PowerMode> read_modes_csv(const std::string& path);
+
+// Writes rows as they complete (flushes after each).
+class ProfileWriter {
+ public:
+  ProfileWriter(std::ostream& out, std::vector<std::string> metric_columns = known_metric_columns());
+  void write_header();
+  void write(const ProfileRow& row);
+  static std::vector<std::string> columns(const std::vector<std::string>& metric_columns);
+
+ private:
+  std::ostream& out_;
+  std::vector<std::string> metrics_;
+};
+
+void write_profile_csv(std::ostream& out, const std::vector<ProfileRow>& rows);
+void write_profile_csv_file(const std::string& path, const std::vector<ProfileRow>& rows);
+
+}  // namespace modewise::profile

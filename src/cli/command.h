@@ -1,0 +1,34 @@
+// Subcommand registry: each src/cli/cmd_*.cpp registers itself with a static Registrar, so adding a
+// command touches no other file. Commands are listed in --help in `order`.
+#pragma once
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace modewise::cli {
+
+struct GlobalOptions {
+  std::string sysfs_root = "/";  // every hardware path is resolved under this root
+  std::string db_path;           // SQLite store; empty: default location
+  bool verbose = false;
+};
+
+using RegisterFn = std::function<void(CLI::App& app, GlobalOptions& global)>;
+
+struct CommandEntry {
+  int order;
+  std::string name;
+  RegisterFn fn;
+};
+
+std::vector<CommandEntry>& command_registry();
+
+struct Registrar {
+  Registrar(int order, std::string name, RegisterFn fn) {
+    command_registry().push_back({order, std::move(name), std::move(fn)});
+  }
+};
+
+}  // namespace modewise::cli
