@@ -1,0 +1,62 @@
+// A performance model of one workload on one device: time per minibatch and board power for any power mode.
+// Saved as a versioned JSON file holding the device, the input scaling inside each target model, and the
+// provenance of the data it learned from.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "modewise/device/device_spec.h"
+#include "modewise/device/power_mode.h"
+#include "modewise/predict/target_model.h"
+
+namespace modewise::predict {
+
+inline constexpr int kModelFormatVersion = 1;
+inline constexpr const char* kModelFormat = "modewise-model";
+
+struct ModelInfo {
+  std::string device;           // DeviceSpec::name the model predicts for
+  std::string workload, task;   // from the profile ("" when unknown)
+  int batch_size = 0;
+  std::string method;           // "mlp", "powertrain", "residual", ...
+  std::string provenance;       // of the training data: measured / emulated / replayed / mixed / unknown
+  std::string profile;          // source file of the training data
+  int modes = 0;                // distinct modes it learned from
+  std::string base;             // for transfers: "<workload> on <device> (<base file>)"
+  std::string created_by;       // "modewise 0.1.0 transfer"
+  uint64_t seed = 0;
+};
+
+struct Predictions {
+  std::vector<double> time_ms, power_w;
+  size_t size() const { return time_ms.size(); }
+  double energy_j(size_t i) const { return time_ms[i] / 1000.0 * power_w[i]; }
+};
+
+class PerfModel {
+ public:
+  ModelInfo info;
+  TargetModelPtr time, power;  // both predict log values
+
+  PerfModel() = default;
+  PerfModel(const PerfModel& o);
+  PerfModel& operator=(const PerfModel& o);
+  PerfModel(PerfModel&&) = default;
+  PerfModel& operator=(PerfModel&&) = default;
+
+  // Throws Error when `spec` is not the model's device ("model for another device").
+  void check_device(const device::DeviceSpec& spec) const;
+  Predictions predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const;
+
+  nlohmann::json to_json() const;
+  static PerfModel from_json(const nlohmann::json& j, const std::string& source);
+};
+
+void save_model(const PerfModel& model, const std::string& path);
+// Throws Error naming the file and what is wrong: not JSON, not a modewise model, unsupported version,
+// missing or malformed fields.
+PerfModel load_model(const std::string& path);
+
+}  // namespace modewise::predict

@@ -1,0 +1,80 @@
+// Learning performance models from profiles.
+//   fit:      a reference model from a large profile (PowerTrain's MLPs, or a baseline).
+//   transfer: a model for a new workload or device from 10-50 profiled modes and a reference model.
+// Methods (names are the --method values):
+//   fit      mlp | linear | poly | gbt
+//   transfer residual | powertrain | freeze | ensemble | residual+ensemble | scratch | linear | poly | gbt
+// See docs/PREDICT.md for what each does and how the default was chosen.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "modewise/device/device_spec.h"
+#include "modewise/predict/mlp.h"
+#include "modewise/predict/model.h"
+#include "modewise/profile/profile.h"
+
+namespace modewise::predict {
+
+inline constexpr int kMinFitModes = 50;       // a reference model needs a large profile
+inline constexpr int kMinTransferModes = 10;  // the fewest modes a transfer accepts
+
+struct GbtOptions {
+  int trees = 300;
+  int max_depth = 4;
+  double learning_rate = 0.1;
+  int min_leaf = 3;
+};
+
+struct FitOptions {
+  std::string method = "mlp";
+  FeatureSet features;              // set "raw" for the published 4-input network
+  MlpArch arch;                     // PowerTrain's 256-128-64 by default
+  TrainOptions train = [] {
+    TrainOptions t;
+    t.patience = 20;
+    return t;
+  }();
+  int ensemble = 1;                 // mlp: networks averaged over seeds
+  int poly_degree = 2;              // poly
+  GbtOptions gbt;
+};
+
+struct TransferOptions {
+  std::string method = "residual";
+  TrainOptions train = [] {          // fine-tuning; 50 modes -> 2 mini-batches per epoch
+    TrainOptions t;
+    t.epochs = 200;
+    t.val_fraction = 0;              // the few modes are too precious to hold out
+    return t;
+  }();
+  int ensemble = 5;                 // ensemble methods: fine-tuned networks averaged
+  FeatureSet correction_features;   // residual: inputs of the correction model
+  int correction_degree = 2;        // residual: polynomial degree of the ridge correction (1..3)
+  int poly_degree = 2;              // poly baseline
+  MlpArch scratch_arch;             // scratch baseline
+  GbtOptions gbt;
+};
+
+const std::vector<std::string>& fit_method_names();
+const std::vector<std::string>& transfer_method_names();
+std::string transfer_method_help();  // one line per method
+
+// The modes and log targets of profile rows; throws Error for non-positive or non-finite time or power.
+struct TrainingSet {
+  std::vector<device::PowerMode> modes;
+  Eigen::VectorXd log_time, log_power;
+  int distinct_modes = 0;
+  std::string provenance;  // common provenance of the rows ("mixed" when they differ, "unknown" when absent)
+};
+TrainingSet make_training_set(const std::vector<profile::ProfileRow>& rows, const std::string& source);
+
+// Throws Error when rows are for another device than `spec`, or too few distinct modes.
+PerfModel fit_model(const device::DeviceSpec& spec, const std::vector<profile::ProfileRow>& rows,
+                    const FitOptions& opt, const std::string& source = "");
+// `spec` is the new device (may differ from base.info.device: a cross-device transfer).
+PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
+                         const std::vector<profile::ProfileRow>& rows, const TransferOptions& opt,
+                         const std::string& source = "");
+
+}  // namespace modewise::predict

@@ -1,0 +1,118 @@
+#include "modewise/predict/model.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "modewise/util/csv.h"
+#include "modewise/util/error.h"
+#include "predict/json_util.h"
+
+namespace modewise::predict {
+
+PerfModel::PerfModel(const PerfModel& o)
+    : info(o.info), time(o.time ? o.time->clone() : nullptr), power(o.power ? o.power->clone() : nullptr) {}
+
+PerfModel& PerfModel::operator=(const PerfModel& o) {
+  if (this != &o) *this = PerfModel(o);
+  return *this;
+}
+
+void PerfModel::check_device(const device::DeviceSpec& spec) const {
+  if (spec.name != info.device)
+    throw Error("the model is for device '{}', not '{}' (transfer it to {} with `modewise transfer --base MODEL "
+                "--profile NEW.csv` on a profile of that device)",
+                info.device, spec.name, spec.name);
+}
+
+Predictions PerfModel::predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const {
+  MW_CHECK(time && power);
+  check_device(spec);
+  FeatureCache fc(spec, modes);
+  Eigen::VectorXd lt = time->predict_log(fc), lp = power->predict_log(fc);
+  Predictions p;
+  p.time_ms.resize(modes.size());
+  p.power_w.resize(modes.size());
+  for (size_t i = 0; i < modes.size(); ++i) {
+    p.time_ms[i] = std::exp(lt(static_cast<Eigen::Index>(i)));
+    p.power_w[i] = std::exp(lp(static_cast<Eigen::Index>(i)));
+  }
+  return p;
+}
+
+nlohmann::json PerfModel::to_json() const {
+  MW_CHECK(time && power);
+  nlohmann::json prov = {{"data", info.provenance}, {"profile", info.profile}, {"modes", info.modes},
+                         {"base", info.base},       {"created_by", info.created_by}, {"seed", info.seed}};
+  return {{"format", kModelFormat},
+          {"version", kModelFormatVersion},
+          {"device", info.device},
+          {"workload", info.workload},
+          {"task", info.task},
+          {"batch_size", info.batch_size},
+          {"method", info.method},
+          {"provenance", prov},
+          {"targets", {{"time_ms", {{"transform", "log"}, {"model", time->to_json()}}},
+                       {"power_w", {{"transform", "log"}, {"model", power->to_json()}}}}}};
+}
+
+PerfModel PerfModel::from_json(const nlohmann::json& j, const std::string& source) {
+  using namespace detail;
+  if (!j.is_object() || !j.contains("format") || j["format"] != kModelFormat)
+    throw Error("{}: not a modewise model file (expected \"format\": \"{}\")", source, kModelFormat);
+  int version = integer(j, "version", source);
+  if (version != kModelFormatVersion)
+    throw Error("{}: model format version {} is not supported (this modewise reads version {})", source, version,
+                kModelFormatVersion);
+  PerfModel m;
+  m.info.device = text(j, "device", source);
+  if (m.info.device.empty()) throw Error("{}.device: expected a device name", source);
+  m.info.workload = text(j, "workload", source);
+  m.info.task = text(j, "task", source);
+  m.info.batch_size = integer(j, "batch_size", source);
+  m.info.method = text(j, "method", source);
+  const auto& prov = field(j, "provenance", source);
+  std::string pw = source + ".provenance";
+  m.info.provenance = text(prov, "data", pw);
+  m.info.profile = text(prov, "profile", pw);
+  m.info.modes = integer(prov, "modes", pw);
+  m.info.base = text(prov, "base", pw);
+  m.info.created_by = text(prov, "created_by", pw);
+  const auto& seed = field(prov, "seed", pw);
+  if (!seed.is_number_unsigned() && !seed.is_number_integer()) throw Error("{}.seed: expected an integer", pw);
+  m.info.seed = seed.get<uint64_t>();
+  const auto& targets = field(j, "targets", source);
+  auto target = [&](const char* name) {
+    std::string tw = source + ".targets." + name;
+    const auto& t = field(targets, name, source + ".targets");
+    std::string transform = text(t, "transform", tw);
+    if (transform != "log") throw Error("{}.transform: expected \"log\", found \"{}\"", tw, transform);
+    return target_model_from_json(field(t, "model", tw), tw + ".model");
+  };
+  m.time = target("time_ms");
+  m.power = target("power_w");
+  return m;
+}
+
+void save_model(const PerfModel& model, const std::string& path) {
+  std::ofstream out(path);
+  if (!out) throw Error("cannot write '{}': {}", path, std::strerror(errno));
+  out << model.to_json().dump() << "\n";
+  if (!out) throw Error("cannot write '{}': {}", path, std::strerror(errno));
+}
+
+PerfModel load_model(const std::string& path) {
+  std::string text = util::read_text_file(path);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw Error("{}: corrupt model file: not valid JSON (at byte {}: {})", path, e.byte, e.what());
+  }
+  return PerfModel::from_json(j, path);
+}
+
+}  // namespace modewise::predict

@@ -1,0 +1,210 @@
+#include "modewise/predict/train.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "modewise/util/error.h"
+#include "predict/fitters.h"
+
+namespace modewise::predict {
+
+const std::vector<std::string>& fit_method_names() {
+  static const std::vector<std::string> names{"mlp", "linear", "poly", "gbt"};
+  return names;
+}
+
+const std::vector<std::string>& transfer_method_names() {
+  static const std::vector<std::string> names{"residual", "powertrain", "freeze", "ensemble", "residual+ensemble",
+                                              "scratch", "linear", "poly", "gbt"};
+  return names;
+}
+
+std::string transfer_method_help() {
+  return "residual: the reference model, frozen, times a ridge-regression correction of its log ratio (default)\n"
+         "powertrain: published transfer: new output layer, fine-tune the whole network\n"
+         "freeze: new output layer, fine-tune only the last two layers\n"
+         "ensemble: powertrain over several seeds, averaged\n"
+         "residual+ensemble: the mean of residual and ensemble\n"
+         "scratch: the reference architecture trained from scratch on the few modes (baseline)\n"
+         "linear, poly, gbt: linear / quadratic ridge regression, boosted trees on the few modes (baselines)";
+}
+
+TrainingSet make_training_set(const std::vector<profile::ProfileRow>& rows, const std::string& source) {
+  TrainingSet ts;
+  std::set<device::PowerMode> distinct;
+  std::set<std::string> prov;
+  ts.log_time.resize(static_cast<Eigen::Index>(rows.size()));
+  ts.log_power.resize(static_cast<Eigen::Index>(rows.size()));
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    if (!(r.time_ms > 0) || !std::isfinite(r.time_ms) || !(r.power_w > 0) || !std::isfinite(r.power_w))
+      throw Error("{}: mode {}: time_ms and power_w must be positive and finite, found {} and {}",
+                  source.empty() ? "profile" : source, r.mode.key(), r.time_ms, r.power_w);
+    ts.modes.push_back(r.mode);
+    ts.log_time(static_cast<Eigen::Index>(i)) = std::log(r.time_ms);
+    ts.log_power(static_cast<Eigen::Index>(i)) = std::log(r.power_w);
+    distinct.insert(r.mode);
+    prov.insert(r.provenance.empty() ? "unknown" : r.provenance);
+  }
+  ts.distinct_modes = static_cast<int>(distinct.size());
+  ts.provenance = prov.size() == 1 ? *prov.begin() : prov.empty() ? "unknown" : "mixed";
+  return ts;
+}
+
+namespace {
+
+void check_rows(const device::DeviceSpec& spec, const std::vector<profile::ProfileRow>& rows, const TrainingSet& ts,
+                int min_modes, const std::string& what, const std::string& source) {
+  const std::string src = source.empty() ? "the profile" : source;
+  for (const auto& r : rows)
+    if (!r.device.empty() && r.device != spec.name)
+      throw Error("{}: rows are for device '{}', expected '{}'", src, r.device, spec.name);
+  if (ts.distinct_modes < min_modes)
+    throw Error("{}: too few modes to {}: {} distinct modes, need at least {}", src, what, ts.distinct_modes,
+                min_modes);
+}
+
+void fill_info(ModelInfo& info, const device::DeviceSpec& spec, const std::vector<profile::ProfileRow>& rows,
+               const TrainingSet& ts, const std::string& method, const std::string& source, uint64_t seed) {
+  info.device = spec.name;
+  info.workload = rows.front().workload;
+  info.task = rows.front().task;
+  info.batch_size = rows.front().batch_size;
+  info.method = method;
+  info.provenance = ts.provenance;
+  info.profile = source;
+  info.modes = ts.distinct_modes;
+  info.seed = seed;
+}
+
+TargetModelPtr fit_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const FitOptions& opt, uint64_t seed) {
+  if (opt.method == "mlp") {
+    auto one = [&](uint64_t s) {
+      TrainOptions t = opt.train;
+      t.seed = s;
+      return std::make_unique<MlpTarget>(detail::fit_mlp_target(fc, log_y, opt.features, opt.arch, t));
+    };
+    if (opt.ensemble <= 1) return one(seed);
+    auto e = std::make_unique<EnsembleTarget>();
+    for (int k = 0; k < opt.ensemble; ++k) e->members.push_back(one(seed + 1000003ULL * static_cast<uint64_t>(k)));
+    return e;
+  }
+  if (opt.method == "linear" || opt.method == "poly")
+    return std::make_unique<RidgeTarget>(
+        detail::fit_ridge_target(fc, log_y, opt.features, opt.method == "linear" ? 1 : opt.poly_degree));
+  if (opt.method == "gbt") return std::make_unique<GbtTarget>(detail::fit_gbt_target(fc, log_y, opt.features, opt.gbt));
+  throw UsageError("unknown fit method '{}' (expected {})", opt.method, fmt::join(fit_method_names(), ", "));
+}
+
+// The MLPs of a reference target: itself, or the members of an ensemble of MLPs.
+std::vector<const MlpTarget*> mlp_parts(const TargetModel& t) {
+  if (auto* m = dynamic_cast<const MlpTarget*>(&t)) return {m};
+  std::vector<const MlpTarget*> out;
+  if (auto* e = dynamic_cast<const EnsembleTarget*>(&t))
+    for (const auto& m : e->members)
+      if (auto* mm = dynamic_cast<const MlpTarget*>(m.get())) out.push_back(mm);
+  return out;
+}
+
+TargetModelPtr finetuned_ensemble(const std::vector<const MlpTarget*>& parts, FeatureCache& fc,
+                                  const Eigen::VectorXd& log_y, const TransferOptions& opt, int first_trainable,
+                                  int members, uint64_t seed) {
+  auto one = [&](int k) {
+    TrainOptions t = opt.train;
+    t.seed = seed + 7777ULL * static_cast<uint64_t>(k);
+    t.first_trainable_layer = first_trainable;
+    const MlpTarget& base = *parts[static_cast<size_t>(k) % parts.size()];
+    return std::make_unique<MlpTarget>(detail::finetune_mlp_target(base, fc, log_y, true, t));
+  };
+  if (members <= 1) return one(0);
+  auto e = std::make_unique<EnsembleTarget>();
+  for (int k = 0; k < members; ++k) e->members.push_back(one(k));
+  return e;
+}
+
+TargetModelPtr transfer_target(const TargetModel& base, FeatureCache& fc, const Eigen::VectorXd& log_y,
+                               const TransferOptions& opt, uint64_t seed) {
+  const std::string& m = opt.method;
+  auto residual = [&] {
+    auto r = std::make_unique<ResidualTarget>();
+    r->base = base.clone();
+    Eigen::VectorXd ratio = log_y - base.predict_log(fc);
+    r->correction = std::make_unique<RidgeTarget>(
+        detail::fit_ridge_target(fc, ratio, opt.correction_features, opt.correction_degree));
+    return r;
+  };
+  if (m == "residual") return residual();
+  if (m == "powertrain" || m == "freeze" || m == "ensemble" || m == "residual+ensemble") {
+    auto parts = mlp_parts(base);
+    if (parts.empty())
+      throw UsageError("transfer method '{}' fine-tunes an MLP, but the reference model's {} model is '{}' "
+                       "(use --method residual, or a reference fitted with --method mlp)",
+                       m, "target", base.kind());
+    const int depth = static_cast<int>(parts.front()->net.depth());
+    const int first = m == "freeze" ? std::max(0, depth - 2) : 0;
+    const int members = (m == "ensemble" || m == "residual+ensemble") ? std::max(1, opt.ensemble) : 1;
+    TargetModelPtr tuned = finetuned_ensemble(parts, fc, log_y, opt, first, members, seed);
+    if (m != "residual+ensemble") return tuned;
+    auto mix = std::make_unique<EnsembleTarget>();
+    mix->members.push_back(residual());
+    mix->members.push_back(std::move(tuned));
+    return mix;
+  }
+  if (m == "scratch") {
+    FitOptions f;
+    f.method = "mlp";
+    f.arch = opt.scratch_arch;
+    f.features = opt.correction_features;
+    f.train = opt.train;
+    return fit_target(fc, log_y, f, seed);
+  }
+  if (m == "linear" || m == "poly" || m == "gbt") {
+    FitOptions f;
+    f.method = m;
+    f.features = opt.correction_features;
+    f.poly_degree = opt.poly_degree;
+    f.gbt = opt.gbt;
+    return fit_target(fc, log_y, f, seed);
+  }
+  throw UsageError("unknown transfer method '{}' (expected {})", m, fmt::join(transfer_method_names(), ", "));
+}
+
+}  // namespace
+
+PerfModel fit_model(const device::DeviceSpec& spec, const std::vector<profile::ProfileRow>& rows,
+                    const FitOptions& opt, const std::string& source) {
+  check_feature_set(opt.features.name);
+  TrainingSet ts = make_training_set(rows, source);
+  check_rows(spec, rows, ts, kMinFitModes, "fit a reference model", source);
+  PerfModel model;
+  fill_info(model.info, spec, rows, ts, opt.method, source, opt.train.seed);
+  FeatureCache fc(spec, ts.modes);
+  model.time = fit_target(fc, ts.log_time, opt, opt.train.seed);
+  model.power = fit_target(fc, ts.log_power, opt, opt.train.seed + 1);
+  return model;
+}
+
+PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
+                         const std::vector<profile::ProfileRow>& rows, const TransferOptions& opt,
+                         const std::string& source) {
+  MW_CHECK(base.time && base.power);
+  check_feature_set(opt.correction_features.name);
+  if (opt.correction_degree < 1 || opt.correction_degree > 3)
+    throw UsageError("correction degree must be 1, 2 or 3, found {}", opt.correction_degree);
+  TrainingSet ts = make_training_set(rows, source);
+  check_rows(spec, rows, ts, kMinTransferModes, "transfer", source);
+  PerfModel model;
+  fill_info(model.info, spec, rows, ts, opt.method, source, opt.train.seed);
+  model.info.base = fmt::format("{} {} on {}{}", base.info.workload.empty() ? "model" : base.info.workload,
+                                base.info.task, base.info.device,
+                                base.info.profile.empty() ? "" : " (" + base.info.profile + ")");
+  FeatureCache fc(spec, ts.modes);
+  model.time = transfer_target(*base.time, fc, ts.log_time, opt, opt.train.seed);
+  model.power = transfer_target(*base.power, fc, ts.log_power, opt, opt.train.seed + 1);
+  return model;
+}
+
+}  // namespace modewise::predict
