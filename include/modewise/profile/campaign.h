@@ -1,0 +1,116 @@
+// Profiling campaigns: measure a workload at a list of power modes, one mode at a time, so that a campaign
+// killed at any point (even kill -9) loses no finished mode and the same command resumes where it stopped.
+//
+// For each mode not yet done: apply, settle, run(minibatches + warm-up allowance), summarize (warmup.h),
+// record in the CampaignLog (the store: one transaction per mode, with the raw samples), then report the row.
+// A campaign's identity is a hash of everything that defines what it measures (backend, workload request,
+// mode list, minibatches, warm-up allowance, seed): rerunning the same command finds the same campaign.
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "modewise/device/backend.h"
+#include "modewise/device/device_spec.h"
+#include "modewise/profile/profile.h"
+#include "modewise/profile/warmup.h"
+
+namespace modewise::profile {
+
+struct CampaignSpec {
+  std::string backend;     // Backend::name(): "sim:orin-agx", "replay:f.csv", "jetson"
+  std::string device;      // DeviceSpec::name
+  std::string provenance;  // measured / emulated / replayed
+  device::WorkloadRequest workload;
+  std::vector<device::PowerMode> modes;  // in measuring order, without duplicates
+  int minibatches = 40;                  // measurement window per mode
+  int warmup_allowance = 20;             // extra minibatches run per mode so warm-up can be skipped
+  uint64_t seed = 1;
+
+  std::string identity() const;  // canonical text of what defines the campaign
+  std::string id() const;        // 16 hex digits: FNV-1a 64 of identity()
+};
+
+// One finished mode: the row for the CSV, its summary and the raw run it came from.
+struct ModeResult {
+  size_t mode_index = 0;  // position in CampaignSpec::modes
+  ProfileRow row;
+  RunSummary summary;
+  device::RunTrace trace;
+};
+
+// Where finished modes are kept (the store implements it; MemoryCampaignLog below keeps them in memory).
+class CampaignLog {
+ public:
+  virtual ~CampaignLog() = default;
+  // Register the campaign, or find it again, and return the rows of the modes it already finished.
+  virtual std::vector<ProfileRow> open(const CampaignSpec& spec) = 0;
+  // Persist one finished mode atomically (row and raw samples). Called before the row is reported anywhere.
+  virtual void record(const CampaignSpec& spec, const ModeResult& result) = 0;
+  // status: "done", "stopped" or "failed" (message: why).
+  virtual void close(const CampaignSpec& spec, const std::string& status, const std::string& message) = 0;
+};
+
+// Keeps finished rows in memory only: resumes within one process (tests), not across processes.
+class MemoryCampaignLog : public CampaignLog {
+ public:
+  std::vector<ProfileRow> open(const CampaignSpec& spec) override;
+  void record(const CampaignSpec& spec, const ModeResult& result) override;
+  void close(const CampaignSpec& spec, const std::string& status, const std::string& message) override;
+  std::string status;  // last close() status
+  std::vector<ModeResult> results;
+
+ private:
+  std::string id_;
+};
+
+struct CampaignOptions {
+  int settle_ms = 0;                        // wait after apply() before run() (published setup: about 10 s)
+  const std::atomic<bool>* stop = nullptr;  // set (e.g. by SIGINT/SIGTERM): stop after the current mode
+  WarmupRule warmup;
+};
+
+struct CampaignCallbacks {
+  // Every finished row: first the resumed ones (resumed = true, in mode order), then each new one as it completes.
+  std::function<void(const ProfileRow& row, bool resumed)> on_row;
+  // Before each mode is measured: modes done so far, total, and the mode about to be measured.
+  std::function<void(size_t done, size_t total, const device::PowerMode& next)> on_progress;
+  // Called exactly once when the campaign ends: finished, stopped or failing with an exception. The hook for
+  // restoring the board's original power mode on real hardware.
+  std::function<void()> on_exit;
+};
+
+struct CampaignOutcome {
+  std::vector<ProfileRow> rows;  // every finished mode, in mode order
+  size_t total = 0;              // modes in the campaign
+  size_t resumed = 0;            // finished before this run
+  size_t measured = 0;           // measured in this run
+  bool stopped = false;          // stopped early by CampaignOptions::stop
+  double elapsed_s = 0;
+  std::string id;
+};
+
+// Run (or resume) a campaign. Exceptions from the backend propagate after the log is closed as "failed";
+// finished modes stay recorded.
+CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec, CampaignLog& log,
+                             const CampaignOptions& options = {}, const CampaignCallbacks& callbacks = {});
+
+// The row for one mode from its run summary.
+ProfileRow make_row(const CampaignSpec& spec, const device::PowerMode& mode, const RunSummary& summary);
+
+// --modes: "all" (every mode of `grid`), "maxn" or another named mode, "random:N" (N modes of `grid` sampled
+// without replacement with `seed`, in grid order), or a CSV file with cores,cpu_mhz,gpu_mhz,emc_mhz columns.
+// Every mode is checked against the device. Throws UsageError for a bad argument, Error for a bad file.
+std::vector<device::PowerMode> resolve_modes(const device::DeviceSpec& spec, const std::string& modes_arg,
+                                             const std::string& grid, uint64_t seed);
+// `n` of `modes` sampled without replacement (deterministic for a seed on every platform), in their input order.
+std::vector<device::PowerMode> sample_modes(const std::vector<device::PowerMode>& modes, size_t n, uint64_t seed);
+// Modes without repeats, first occurrence kept.
+std::vector<device::PowerMode> unique_modes(const std::vector<device::PowerMode>& modes);
+
+// FNV-1a 64-bit hash as 16 hex digits.
+std::string fnv1a_hex(std::string_view text);
+
+}  // namespace modewise::profile

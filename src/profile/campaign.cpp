@@ -1,0 +1,236 @@
+#include "modewise/profile/campaign.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <random>
+#include <thread>
+#include <unordered_map>
+
+#include "modewise/device/grid.h"
+#include "modewise/util/csv.h"
+#include "modewise/util/error.h"
+#include "modewise/util/strings.h"
+
+namespace modewise::profile {
+
+using device::PowerMode;
+
+std::string fnv1a_hex(std::string_view text) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", h);
+}
+
+std::string CampaignSpec::identity() const {
+  std::string s = fmt::format(
+      "modewise-campaign v1\nbackend={}\nworkload={}\ntask={}\nbatch_size={}\nworkers={}\nstorage={}\ncommand={}\n"
+      "minibatches={}\nwarmup_allowance={}\nseed={}\nmodes=",
+      backend, workload.workload, workload.task, workload.batch_size, workload.workers, workload.storage,
+      workload.command, minibatches, warmup_allowance, seed);
+  for (size_t i = 0; i < modes.size(); ++i) {
+    if (i) s += ',';
+    s += modes[i].key();
+  }
+  return s + "\n";
+}
+
+std::string CampaignSpec::id() const { return fnv1a_hex(identity()); }
+
+// ---- MemoryCampaignLog
+
+std::vector<ProfileRow> MemoryCampaignLog::open(const CampaignSpec& spec) {
+  if (id_ != spec.id()) results.clear();
+  id_ = spec.id();
+  std::vector<ProfileRow> rows;
+  for (const auto& r : results) rows.push_back(r.row);
+  return rows;
+}
+
+void MemoryCampaignLog::record(const CampaignSpec&, const ModeResult& result) { results.push_back(result); }
+
+void MemoryCampaignLog::close(const CampaignSpec&, const std::string& s, const std::string&) { status = s; }
+
+// ---- the runner
+
+ProfileRow make_row(const CampaignSpec& spec, const PowerMode& mode, const RunSummary& s) {
+  ProfileRow r;
+  r.device = spec.device;
+  r.workload = spec.workload.workload;
+  r.task = spec.workload.task;
+  r.batch_size = spec.workload.batch_size;
+  r.mode = mode;
+  r.time_ms = s.time_ms;
+  r.power_w = s.power_w;
+  r.energy_j = s.energy_j;
+  r.time_sd_ms = s.time_sd_ms;
+  r.power_sd_w = s.power_sd_w;
+  r.samples = s.samples;
+  r.provenance = spec.provenance;
+  auto put = [&](const char* name, double v) {
+    if (!std::isnan(v)) r.metrics[name] = v;
+  };
+  put("gpu_util", s.gpu_util);
+  put("cpu_util", s.cpu_util);
+  put("stall_fraction", s.stall_fraction);
+  put("fetch_ms", s.fetch_ms);
+  put("mem_used_mb", s.mem_used_mb);
+  put("warmup_minibatches", s.warmup_minibatches);
+  return r;
+}
+
+namespace {
+
+struct ExitHook {
+  const std::function<void()>& fn;
+  ~ExitHook() {
+    if (fn) fn();
+  }
+};
+
+// Sleep in short slices so a stop request is honoured quickly.
+void settle(int settle_ms, const std::atomic<bool>* stop) {
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(settle_ms);
+  while (std::chrono::steady_clock::now() < until) {
+    if (stop && stop->load()) return;
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(20), until - std::chrono::steady_clock::now()));
+  }
+}
+
+}  // namespace
+
+CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec, CampaignLog& log,
+                             const CampaignOptions& options, const CampaignCallbacks& callbacks) {
+  ExitHook exit_hook{callbacks.on_exit};
+  if (spec.modes.empty()) throw Error("campaign has no power modes to profile");
+  if (spec.minibatches < 1) throw UsageError("--minibatches must be at least 1, found {}", spec.minibatches);
+  if (spec.warmup_allowance < 0)
+    throw UsageError("--warmup-allowance must be 0 or more, found {}", spec.warmup_allowance);
+  std::unordered_map<PowerMode, size_t, device::PowerModeHash> index;
+  for (size_t i = 0; i < spec.modes.size(); ++i)
+    if (auto [it, fresh] = index.emplace(spec.modes[i], i); !fresh)
+      throw Error("campaign mode list repeats mode {} (positions {} and {})", spec.modes[i].key(), it->second + 1,
+                  i + 1);
+
+  auto start = std::chrono::steady_clock::now();
+  CampaignOutcome out;
+  out.total = spec.modes.size();
+  out.id = spec.id();
+  std::vector<std::optional<ProfileRow>> done(spec.modes.size());
+  for (auto& row : log.open(spec))
+    if (auto it = index.find(row.mode); it != index.end() && !done[it->second]) {
+      done[it->second] = std::move(row);
+      ++out.resumed;
+    }
+  for (const auto& row : done)
+    if (row && callbacks.on_row) callbacks.on_row(*row, true);
+
+  try {
+    for (size_t i = 0; i < spec.modes.size(); ++i) {
+      if (done[i]) continue;
+      if (options.stop && options.stop->load()) {
+        out.stopped = true;
+        break;
+      }
+      if (callbacks.on_progress) callbacks.on_progress(out.resumed + out.measured, out.total, spec.modes[i]);
+      backend.apply(spec.modes[i]);
+      settle(options.settle_ms, options.stop);
+      ModeResult result;
+      result.mode_index = i;
+      result.trace = backend.run(spec.workload, spec.minibatches + spec.warmup_allowance);
+      result.summary = summarize_run(result.trace, spec.minibatches, options.warmup);
+      result.row = make_row(spec, spec.modes[i], result.summary);
+      log.record(spec, result);
+      ++out.measured;
+      if (callbacks.on_row) callbacks.on_row(result.row, false);
+      done[i] = std::move(result.row);
+    }
+  } catch (const std::exception& e) {
+    log.close(spec, "failed", e.what());
+    throw;
+  }
+  out.stopped = out.stopped || (out.resumed + out.measured < out.total);
+  log.close(spec, out.stopped ? "stopped" : "done", "");
+  for (auto& row : done)
+    if (row) out.rows.push_back(std::move(*row));
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+// ---- mode lists
+
+std::vector<PowerMode> unique_modes(const std::vector<PowerMode>& modes) {
+  std::vector<PowerMode> out;
+  std::unordered_map<PowerMode, bool, device::PowerModeHash> seen;
+  for (const auto& m : modes)
+    if (seen.emplace(m, true).second) out.push_back(m);
+  return out;
+}
+
+std::vector<PowerMode> sample_modes(const std::vector<PowerMode>& modes, size_t n, uint64_t seed) {
+  MW_CHECK(n <= modes.size());
+  std::mt19937_64 rng(seed);  // the engine's output is fixed by the standard; the bounded draw below is ours
+  auto below = [&](uint64_t bound) {  // uniform in [0, bound) by rejection
+    uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+    uint64_t x;
+    do x = rng();
+    while (x >= limit);
+    return x % bound;
+  };
+  std::vector<size_t> idx(modes.size());
+  for (size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  for (size_t i = 0; i < n; ++i) std::swap(idx[i], idx[i + below(idx.size() - i)]);
+  idx.resize(n);
+  std::sort(idx.begin(), idx.end());
+  std::vector<PowerMode> out;
+  for (size_t i : idx) out.push_back(modes[i]);
+  return out;
+}
+
+namespace {
+
+std::vector<PowerMode> modes_from_file(const device::DeviceSpec& spec, const std::string& path) {
+  std::vector<PowerMode> modes = read_modes_csv(path);  // parse errors name file:line and field
+  util::CsvTable table = util::read_csv_file(path);     // for the line numbers of rows
+  for (size_t i = 0; i < modes.size(); ++i) {
+    try {
+      device::validate_mode(spec, modes[i]);
+    } catch (const Error& e) {
+      throw Error("{}: {}", table.where(table.rows[i]), e.what());
+    }
+  }
+  return unique_modes(modes);
+}
+
+}  // namespace
+
+std::vector<PowerMode> resolve_modes(const device::DeviceSpec& spec, const std::string& arg, const std::string& grid,
+                                     uint64_t seed) {
+  std::string a = util::trim(arg);
+  if (a == "all") return device::grid_modes(spec, grid);
+  if (util::starts_with(util::to_lower(a), "random:")) {
+    long long n = util::parse_int(a.substr(7), "--modes random:N", "a whole number of modes N");
+    auto all = device::grid_modes(spec, grid);
+    if (n < 1 || static_cast<size_t>(n) > all.size())
+      throw UsageError("--modes random:N: N must be between 1 and {} (the size of grid '{}' of {}), found {}",
+                       all.size(), grid, spec.name, n);
+    return sample_modes(all, static_cast<size_t>(n), seed);
+  }
+  bool looks_like_file = a.size() > 4 && util::to_lower(a.substr(a.size() - 4)) == ".csv";
+  std::error_code ec;
+  if (looks_like_file || std::filesystem::is_regular_file(a, ec)) return modes_from_file(spec, a);
+  try {
+    return {device::named_mode(spec, a)};
+  } catch (const UsageError& e) {
+    throw UsageError("--modes '{}': expected all, random:N, FILE.csv or a named mode ({})", a, e.what());
+  }
+}
+
+}  // namespace modewise::profile
