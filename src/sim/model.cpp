@@ -125,7 +125,11 @@ Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, 
   const double t1_s = std::max(f1 / (peak_gflops * w.compute_eff * fill), b1 / 1000.0 / bw_gbps);
   const double t2_s = std::max(f2 / (peak_gflops * w.elementwise_eff * fill), b2 / 1000.0 / bw_gbps);
   const double per_kernel_us = fw.kernel_gpu_fixed_us + fw.kernel_gpu_kcycles * 1000.0 / mode.gpu_mhz;
-  const double gpu_ms = (t1_s + t2_s) * 1000.0 + work.kernels * per_kernel_us / 1000.0;
+  // recurrent networks: each time step waits for the previous one (a dependent chain of small kernels)
+  const double serial_us = fw.serial_step_fixed_us + fw.serial_step_kcycles * 1000.0 / mode.gpu_mhz;
+  const double serial_steps = w.serial_steps * (train ? 2.0 : 1.0);
+  const double gpu_overhead_ms = (work.kernels * per_kernel_us + serial_steps * serial_us) / 1000.0;
+  const double gpu_ms = (t1_s + t2_s) * 1000.0 + gpu_overhead_ms;
 
   // --- launcher: one Python main thread, cost in cycles ---
   const double cpu_kcycles_per_ms = mode.cpu_mhz * dc.cpu_ipc;

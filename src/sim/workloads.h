@@ -16,6 +16,7 @@ struct WorkloadParams {
   double param_mb = 0;          // weights, FP32
   double ops_fwd = 0;           // framework operator calls per forward pass (each costs the launcher)
   double kernels_fwd = 0;       // GPU kernels per forward pass (>= ops for cuDNN RNNs)
+  double serial_steps = 0;      // dependent sequential steps per forward pass (RNN layers x time steps)
   double compute_flop_share = 0.95;  // share of FLOPs in conv/GEMM kernels (the rest: elementwise/norm)
   double compute_byte_share = 0.4;   // share of activation traffic in conv/GEMM kernels
   // --- calibrated (docs/EMULATOR.md, "Calibration") ---

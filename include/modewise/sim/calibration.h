@@ -54,6 +54,12 @@ struct CheckResult {
 CheckResult check_against_reference(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
                                     const Tolerance& tolerance = Tolerance{});
 
+// Offline calibration helper (`sim-check --fit`): fits the calibrated parameters of the emulator to the points
+// and returns a report of old -> new values. The emulator does not change; the values are copied by hand
+// into src/sim/workloads.cpp and src/sim/model.h.
+std::string fit_to_reference(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
+                             const Tolerance& tolerance = Tolerance{});
+
 // Default location of the reference file in the source tree.
 std::string default_reference_csv();
 
