@@ -10,8 +10,9 @@ Models (FP32, batch 1, eval mode; BatchNormalization is folded into Conv by the 
   yolov8n                          YOLOv8n rebuilt from the published architecture (width 0.25, depth 0.33), 640x640,
                                    with the Detect head's inference decode (DFL + boxes + class sigmoid)
   bert-base                        BERT-base encoder (12 layers, 768 hidden, 12 heads, FFN 3072, vocab 30522),
-                                   sequence length 128, explicit attention (MatMul / Softmax / MatMul)
-  lstm                             a 2-layer LSTM (input 64, hidden 256) over 32 steps plus a linear head
+                                   sequence length 384 (as the emulator's bert-base), explicit attention
+                                   (MatMul / Softmax / MatMul)
+  lstm                             embedding (10k x 256), a 2-layer LSTM (hidden 256) over 32 steps, linear head
 
 Weights are random (no downloads). Before export every BatchNorm gets random statistics so that no two folded
 tensors are equal (the exporter would otherwise de-duplicate them into Identity nodes).
@@ -78,7 +79,7 @@ class C2f(nn.Module):
         self.m = nn.ModuleList(Bottleneck(self.c, shortcut) for _ in range(n))
 
     def forward(self, x):
-        y = list(self.cv1(x).chunk(2, 1))
+        y = list(self.cv1(x).split((self.c, self.c), 1))  # static split sizes: no Shape-derived Slice
         for m in self.m:
             y.append(m(y[-1]))
         return self.cv2(torch.cat(y, 1))
@@ -110,6 +111,7 @@ class Detect(nn.Module):
             nn.Sequential(ConvBnSilu(x, c3, 3), ConvBnSilu(c3, c3, 3), nn.Conv2d(c3, nc, 1)) for x in ch)
         self.dfl = nn.Conv2d(self.reg_max, 1, 1, bias=False)
         self.dfl.weight.data[:] = torch.arange(self.reg_max, dtype=torch.float).view(1, self.reg_max, 1, 1)
+        self.a = sum((img // s) ** 2 for s in strides)  # anchors, a static number
         anchors, stride_t = [], []
         for s in strides:
             h = w = img // s
@@ -120,14 +122,12 @@ class Detect(nn.Module):
         self.register_buffer("strides", torch.cat(stride_t).transpose(0, 1).unsqueeze(0))
 
     def forward(self, xs):
-        b = xs[0].shape[0]
-        outs = [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1).view(b, 4 * self.reg_max + self.nc, -1)
-                for i, x in enumerate(xs)]
+        # static shapes throughout (reshape with constants) so that ONNX shape inference resolves every tensor
+        outs = [torch.cat((self.cv2[i](x), self.cv3[i](x)), 1).flatten(2) for i, x in enumerate(xs)]
         y = torch.cat(outs, 2)
         box, cls = y.split((4 * self.reg_max, self.nc), 1)
-        a = box.shape[2]
-        dist = self.dfl(box.view(b, 4, self.reg_max, a).transpose(2, 1).softmax(1)).view(b, 4, a)
-        lt, rb = dist.chunk(2, 1)
+        dist = self.dfl(box.reshape(-1, 4, self.reg_max, self.a).transpose(2, 1).softmax(1)).reshape(-1, 4, self.a)
+        lt, rb = dist.split((2, 2), 1)
         x1y1, x2y2 = self.anchors - lt, self.anchors + rb
         xywh = torch.cat(((x1y1 + x2y2) / 2, x2y2 - x1y1), 1) * self.strides
         return torch.cat((xywh, cls.sigmoid()), 1)
@@ -201,13 +201,14 @@ class BertBase(nn.Module):
 
 
 class LstmModel(nn.Module):
-    def __init__(self, inp=64, hidden=256, layers=2, out=10):
+    def __init__(self, vocab=10000, emb=256, hidden=256, layers=2, out=2):
         super().__init__()
-        self.lstm = nn.LSTM(inp, hidden, layers)
+        self.emb = nn.Embedding(vocab, emb)
+        self.lstm = nn.LSTM(emb, hidden, layers)
         self.head = nn.Linear(hidden, out)
 
-    def forward(self, x):
-        y, _ = self.lstm(x)
+    def forward(self, tokens):
+        y, _ = self.lstm(self.emb(tokens))
         return self.head(y[-1])
 
 
@@ -251,10 +252,10 @@ def main():
     export("resnet18", randomize_batchnorm(torchvision.models.resnet18()), img, ["input"], ["logits"], out)
     export("mobilenetv3", randomize_batchnorm(torchvision.models.mobilenet_v3_large()), img, ["input"], ["logits"], out)
     export("yolov8n", randomize_batchnorm(YoloV8n()), torch.zeros(1, 3, 640, 640), ["images"], ["output0"], out)
-    ids = torch.zeros(1, 128, dtype=torch.long)
-    export("bert-base", BertBase(), (ids, torch.ones(1, 128, dtype=torch.long)), ["input_ids", "attention_mask"],
+    ids = torch.zeros(1, 384, dtype=torch.long)
+    export("bert-base", BertBase(), (ids, torch.ones(1, 384, dtype=torch.long)), ["input_ids", "attention_mask"],
            ["last_hidden_state", "pooler_output"], out)
-    export("lstm", LstmModel(), torch.zeros(32, 1, 64), ["sequence"], ["logits"], out)
+    export("lstm", LstmModel(), torch.zeros(32, 1, dtype=torch.long), ["tokens"], ["logits"], out)
 
 
 if __name__ == "__main__":
