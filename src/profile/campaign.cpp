@@ -129,6 +129,7 @@ CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec,
       done[it->second] = std::move(row);
       ++out.resumed;
     }
+  if (callbacks.on_start) callbacks.on_start(out.id, out.resumed, out.total);
   for (const auto& row : done)
     if (row && callbacks.on_row) callbacks.on_row(*row, true);
 
@@ -211,12 +212,22 @@ std::vector<PowerMode> modes_from_file(const device::DeviceSpec& spec, const std
 
 }  // namespace
 
+long long parse_mode_count(std::string_view text) {
+  try {
+    return util::parse_int(text, "--modes random:N", "a whole number of modes N");
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError("{}", e.what());
+  }
+}
+
 std::vector<PowerMode> resolve_modes(const device::DeviceSpec& spec, const std::string& arg, const std::string& grid,
                                      uint64_t seed) {
   std::string a = util::trim(arg);
   if (a == "all") return device::grid_modes(spec, grid);
   if (util::starts_with(util::to_lower(a), "random:")) {
-    long long n = util::parse_int(a.substr(7), "--modes random:N", "a whole number of modes N");
+    long long n = parse_mode_count(a.substr(7));
     auto all = device::grid_modes(spec, grid);
     if (n < 1 || static_cast<size_t>(n) > all.size())
       throw UsageError("--modes random:N: N must be between 1 and {} (the size of grid '{}' of {}), found {}",

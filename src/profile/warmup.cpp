@@ -20,8 +20,12 @@ double median(std::vector<double> v) {
 
 namespace {
 
+// Shifted by the first value, so identical values (a replayed recording) give back exactly that value.
 double mean(const std::vector<double>& v) {
-  return v.empty() ? device::kUnknown : std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+  if (v.empty()) return device::kUnknown;
+  double shift = v.front(), sum = 0;
+  for (double x : v) sum += x - shift;
+  return shift + sum / static_cast<double>(v.size());
 }
 
 // Sample standard deviation (n-1); 0 for a single value.
@@ -82,6 +86,13 @@ RunSummary summarize_run(const device::RunTrace& trace, int window_minibatches, 
     double t_jump = trace.power[*jump].t_s;
     while (first < mbs.size() && mbs[first].start_s < t_jump - 1e-9) ++first;
     s.warmup_method = "power-jump";
+    if (first < mbs.size()) {  // guard: minibatches after the jump that are still slow (autotuning, allocator)
+      std::vector<device::MinibatchRecord> rest(mbs.begin() + static_cast<std::ptrdiff_t>(first), mbs.end());
+      if (int slow = leading_time_outliers(rest); slow > 0) {
+        first += static_cast<size_t>(slow);
+        s.warmup_method = "power-jump+time-outliers";
+      }
+    }
   }
   if (s.warmup_method.empty() || first >= mbs.size()) {  // no jump, or a jump after the last minibatch started
     first = static_cast<size_t>(leading_time_outliers(mbs));
@@ -103,7 +114,7 @@ RunSummary summarize_run(const device::RunTrace& trace, int window_minibatches, 
   s.window_end_s = mbs[last - 1].start_s + mbs[last - 1].time_ms / 1000.0;
   std::vector<double> power;
   for (const auto& p : trace.power)
-    if (p.t_s >= s.window_start_s - 1e-9 && p.t_s <= s.window_end_s + 1e-9) power.push_back(p.power_w);
+    if (p.t_s >= s.window_start_s - 1e-9 && p.t_s < s.window_end_s - 1e-9) power.push_back(p.power_w);
   if (power.empty()) {  // sparse sampling: the sample nearest to the middle of the window
     double mid = (s.window_start_s + s.window_end_s) / 2;
     auto nearest = std::min_element(trace.power.begin(), trace.power.end(), [&](const auto& a, const auto& b) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "modewise/device/backend.h"
@@ -26,7 +27,7 @@ struct CampaignSpec {
   device::WorkloadRequest workload;
   std::vector<device::PowerMode> modes;  // in measuring order, without duplicates
   int minibatches = 40;                  // measurement window per mode
-  int warmup_allowance = 20;             // extra minibatches run per mode so warm-up can be skipped
+  int warmup_allowance = 10;             // extra minibatches run per mode so warm-up can be skipped
   uint64_t seed = 1;
 
   std::string identity() const;  // canonical text of what defines the campaign
@@ -73,6 +74,8 @@ struct CampaignOptions {
 };
 
 struct CampaignCallbacks {
+  // After the log was opened: the campaign id, modes already finished, modes in the campaign.
+  std::function<void(const std::string& id, size_t done, size_t total)> on_start;
   // Every finished row: first the resumed ones (resumed = true, in mode order), then each new one as it completes.
   std::function<void(const ProfileRow& row, bool resumed)> on_row;
   // Before each mode is measured: modes done so far, total, and the mode about to be measured.
@@ -105,6 +108,8 @@ ProfileRow make_row(const CampaignSpec& spec, const device::PowerMode& mode, con
 // Every mode is checked against the device. Throws UsageError for a bad argument, Error for a bad file.
 std::vector<device::PowerMode> resolve_modes(const device::DeviceSpec& spec, const std::string& modes_arg,
                                              const std::string& grid, uint64_t seed);
+// N of "random:N" (the text after the colon); throws UsageError unless it is a whole number.
+long long parse_mode_count(std::string_view text);
 // `n` of `modes` sampled without replacement (deterministic for a seed on every platform), in their input order.
 std::vector<device::PowerMode> sample_modes(const std::vector<device::PowerMode>& modes, size_t n, uint64_t seed);
 // Modes without repeats, first occurrence kept.

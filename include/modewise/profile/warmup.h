@@ -3,6 +3,8 @@
 //      (the jump when the GPU starts working after the mode was set and the loader filled its queue);
 //   2. the measurement window is the next N minibatches that start at or after that sample;
 //   3. time = mean minibatch time over the window; power = MEDIAN board power over the window's duration.
+// Guard: minibatches after the jump that are still time outliers (as below) are skipped too (warm-up phases
+// whose power already rose, e.g. cuDNN autotuning); warmup_method then says "power-jump+time-outliers".
 // Fallback when no power jump is found (replayed traces, a workload that was already running, sparse power
 // samples): skip the leading minibatches whose time is an outlier (more than 3 robust standard deviations, and
 // at least 10%, above the median of the later minibatches), at most half the run. docs/PROFILING.md.
@@ -42,7 +44,7 @@ struct RunSummary {
   int samples = 0;             // minibatches in the window
   int warmup_minibatches = 0;  // minibatches skipped before the window
   int power_samples = 0;       // power samples the median was taken over
-  std::string warmup_method;   // "power-jump", "time-outliers" or "none"
+  std::string warmup_method;   // "power-jump", "power-jump+time-outliers", "time-outliers" or "none"
   double window_start_s = 0, window_end_s = 0;
 };
 

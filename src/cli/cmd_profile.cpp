@@ -1,0 +1,271 @@
+// modewise profile: measure a workload at a list of power modes (a campaign), resumable after any interruption.
+// Rows go to --out as each mode completes; every finished mode is kept in the store (--db) first, so rerunning
+// the same command after a crash or kill resumes where it stopped. docs/PROFILING.md.
+#include <atomic>
+#include <csignal>
+#include <cstring>
+#include <optional>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/device_arg.h"
+#include "modewise/profile/campaign.h"
+#include "modewise/profile/replay.h"
+#include "modewise/sim/emulator.h"
+#include "modewise/store/store.h"
+#include "modewise/util/error.h"
+#include "modewise/util/progress.h"
+#include "modewise/util/strings.h"
+
+namespace modewise::cli {
+namespace {
+
+struct ProfileOptions {
+  std::string device, workload, task = "train";
+  int batch_size = 16;
+  std::string modes = "all", grid = "full";
+  bool grid_given = false;
+  uint64_t seed = 1;
+  int minibatches = 40;
+  int warmup_allowance = 10;
+  int settle_ms = -1;  // -1: 10 s on a measured backend, 0 otherwise
+  std::string out;
+  std::string command;
+  int workers = 4;
+  std::string storage = "nvme";
+  bool no_db = false, json = false;
+};
+
+// SIGINT/SIGTERM: finish the current mode, then stop. A second signal takes the default action (kills).
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int) {
+  g_stop.store(true);
+  const char msg[] = "\nmodewise: stopping after the current mode (signal again to abort now)\n";
+  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+  (void)ignored;
+}
+
+class StopSignals {
+ public:
+  StopSignals() {
+    g_stop.store(false);
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+
+ private:
+  struct sigaction old_int_ {}, old_term_ {};
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) {
+    if (!s.empty()) s += ", ";
+    s += x;
+  }
+  return s;
+}
+
+std::string command_line(const ProfileOptions& o) {
+  std::string s = fmt::format("modewise profile --device {} --workload {} --task {} --batch-size {} --modes {}",
+                              o.device, o.workload, o.task, o.batch_size, o.modes);
+  if (o.grid_given) s += " --grid " + o.grid;
+  s += fmt::format(" --seed {} --minibatches {} --out {}", o.seed, o.minibatches, o.out);
+  if (!o.command.empty()) s += fmt::format(" --command '{}'", o.command);
+  return s;
+}
+
+void check_options(const ProfileOptions& o) {
+  if (o.task != "train" && o.task != "infer") throw UsageError("--task: expected train or infer, found '{}'", o.task);
+  if (o.batch_size < 1) throw UsageError("--batch-size: expected a positive number, found {}", o.batch_size);
+  if (o.minibatches < 1) throw UsageError("--minibatches: expected at least 1, found {}", o.minibatches);
+  if (o.warmup_allowance < 0) throw UsageError("--warmup-allowance: expected 0 or more, found {}", o.warmup_allowance);
+  if (o.workers < 0) throw UsageError("--workers: expected 0 or more, found {}", o.workers);
+  if (o.json && (o.out == "-" || o.out.empty()))
+    throw UsageError("--json prints a summary on stdout: write the rows to a file with --out FILE.csv");
+  if (util::trim(o.workload).empty()) throw UsageError("--workload: expected a workload name");
+}
+
+// The workload must exist before a campaign is registered: the emulator's catalog, or rows of the replay file.
+void check_workload(device::Backend& backend, const device::WorkloadRequest& w) {
+  if (auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend)) {
+    replay->modes_for(w);  // throws, naming the file and the workloads it has
+  } else if (util::starts_with(backend.name(), "sim:") && !sim::is_catalog_workload(w.workload)) {
+    throw UsageError("unknown workload '{}' for the emulator (expected one of: {}); other workloads need "
+                     "--device replay:FILE.csv or a real board with --command",
+                     w.workload, join(sim::workload_names()));
+  }
+}
+
+std::vector<device::PowerMode> campaign_modes(device::Backend& backend, const ProfileOptions& o,
+                                              const device::WorkloadRequest& w) {
+  auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend);
+  if (replay && !o.grid_given) {  // "all" and random:N draw from the modes the file has for this workload
+    std::string a = util::to_lower(util::trim(o.modes));
+    if (a == "all") return replay->modes_for(w);
+    if (util::starts_with(a, "random:")) {
+      auto have = replay->modes_for(w);
+      long long n = profile::parse_mode_count(a.substr(7));
+      if (n < 1 || static_cast<size_t>(n) > have.size())
+        throw UsageError("--modes random:N: N must be between 1 and {} (the modes {} has for this workload), found {}",
+                         have.size(), backend.name(), n);
+      return profile::sample_modes(have, static_cast<size_t>(n), o.seed);
+    }
+  }
+  return profile::resolve_modes(backend.spec(), o.modes, o.grid, o.seed);
+}
+
+void print_summary(const profile::CampaignOutcome& out, const std::string& provenance) {
+  const profile::ProfileRow* fastest = nullptr;
+  const profile::ProfileRow* frugal = nullptr;
+  for (const auto& r : out.rows) {
+    if (!fastest || r.time_ms < fastest->time_ms) fastest = &r;
+    if (!frugal || r.energy_or_derived_j() < frugal->energy_or_derived_j()) frugal = &r;
+  }
+  info(fmt::format("campaign {}: {} of {} modes done ({} resumed, {} measured now) in {}", out.id,
+                   out.resumed + out.measured, out.total, out.resumed, out.measured,
+                   util::format_duration(out.elapsed_s)));
+  if (fastest)
+    info(fmt::format("fastest: {} at {} ms/minibatch, {} W; least energy: {} at {} J/minibatch ({})",
+                     fastest->mode.key(), util::format_number(fastest->time_ms), util::format_number(fastest->power_w),
+                     frugal->mode.key(), util::format_number(frugal->energy_or_derived_j()), provenance));
+}
+
+void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
+  check_options(o);
+  auto backend = open_backend_arg(o.device, g, o.seed);
+  note_provenance(*backend);
+  device::WorkloadRequest w;
+  w.workload = util::trim(o.workload);
+  w.task = o.task;
+  w.batch_size = o.batch_size;
+  w.workers = o.workers;
+  w.storage = o.storage;
+  w.command = o.command;
+  check_workload(*backend, w);
+
+  profile::CampaignSpec spec;
+  spec.backend = backend->name();
+  spec.device = backend->spec().name;
+  spec.provenance = device::to_string(backend->provenance());
+  spec.workload = w;
+  spec.modes = campaign_modes(*backend, o, w);
+  spec.minibatches = o.minibatches;
+  spec.warmup_allowance = o.warmup_allowance;
+  spec.seed = o.seed;
+
+  std::optional<store::Store> db;
+  std::unique_ptr<profile::CampaignLog> log;
+  if (o.no_db) {
+    log = std::make_unique<profile::MemoryCampaignLog>();
+  } else {
+    db.emplace(db_path_or_default(g.db_path));
+    log = std::make_unique<store::StoreCampaignLog>(*db, backend->spec(), command_line(o));
+  }
+
+  Output out(o.out);
+  profile::ProfileWriter writer(out.stream());
+  writer.write_header();
+
+  profile::CampaignOptions options;
+  options.settle_ms = o.settle_ms >= 0 ? o.settle_ms : backend->provenance() == device::Provenance::measured ? 10000 : 0;
+  options.stop = &g_stop;
+  std::optional<util::Progress> progress;
+  size_t resumed = 0, measured = 0, total = 0;
+  profile::CampaignCallbacks cb;
+  cb.on_start = [&](const std::string& id, size_t done, size_t all) {
+    resumed = done;
+    total = all;
+    if (done == all)
+      info(fmt::format("campaign {} is already complete ({} modes); rewriting {}", id, all, o.out));
+    else if (done > 0)
+      info(fmt::format("resuming campaign {}: {} of {} modes done", id, done, all));
+    else
+      info(fmt::format("campaign {}: {} modes to profile{}", id, all, o.no_db ? "" : " (store: " + db->path() + ")"));
+    progress.emplace(fmt::format("profile {}", w.workload), all - done, util::Progress::stderr_is_terminal());
+  };
+  cb.on_progress = [&](size_t, size_t, const device::PowerMode& next) { progress->update(measured, next.key()); };
+  cb.on_row = [&](const profile::ProfileRow& row, bool was_resumed) {
+    writer.write(row);
+    if (was_resumed) return;
+    ++measured;
+    progress->update(measured);
+    if (g.verbose) {
+      progress->finish();
+      info(fmt::format("[{}/{}] {}: {} ms, {} W", resumed + measured, total, row.mode.key(),
+                       util::format_number(row.time_ms), util::format_number(row.power_w)));
+    }
+  };
+
+  StopSignals signals;
+  profile::CampaignOutcome result = profile::run_campaign(*backend, spec, *log, options, cb);
+  if (progress) progress->finish();
+  print_summary(result, cli::provenance_label(backend->provenance(), backend->name()));
+  if (o.json) {
+    nlohmann::json j = {{"campaign", result.id},     {"modes_total", result.total},   {"resumed", result.resumed},
+                        {"measured", result.measured}, {"stopped", result.stopped},   {"elapsed_s", result.elapsed_s},
+                        {"out", o.out},               {"provenance", spec.provenance}};
+    if (db) j["db"] = db->path();
+    std::cout << j.dump() << "\n";
+  }
+  if (result.stopped)
+    throw Error("interrupted: stopped after {} of {} modes; rerun the same command to resume campaign {}",
+                result.resumed + result.measured, result.total, result.id);
+}
+
+Registrar reg(20, "profile", [](CLI::App& app, GlobalOptions& g) {
+  auto o = std::make_shared<ProfileOptions>();
+  auto* cmd = app.add_subcommand("profile", "Profile a workload over power modes (resumable campaign; CSV rows as they complete)");
+  cmd->add_option("--device", o->device,
+                  "Backend: sim:<device> (emulated), replay:FILE.csv (recorded), jetson (real board); a bare built-in "
+                  "name (orin-agx, xavier-agx, orin-nano) means sim:<name>")
+      ->required();
+  cmd->add_option("--workload", o->workload,
+                  "Workload: an emulator catalog name (resnet18, resnet50, mobilenetv3, yolov8n, bert-base, "
+                  "bert-large, lstm), a workload of the replay file, or a label for --command")
+      ->required();
+  cmd->add_option("--task", o->task, "train or infer")->capture_default_str();
+  cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str();
+  cmd->add_option("--modes", o->modes,
+                  "all (the grid; for replay: the file's modes), maxn, a named mode (MODE_30W), random:N (seeded "
+                  "sample of the grid), or FILE.csv with cores,cpu_mhz,gpu_mhz,emc_mhz")
+      ->capture_default_str();
+  auto* grid = cmd->add_option("--grid", o->grid, "Grid for all/random:N: full, powertrain, fulcrum (as the device offers)")
+                   ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed for random:N and the emulator")->capture_default_str();
+  cmd->add_option("--minibatches", o->minibatches, "Minibatches measured per mode after warm-up")->capture_default_str();
+  cmd->add_option("--warmup-allowance", o->warmup_allowance, "Extra minibatches run per mode to cover warm-up")
+      ->capture_default_str();
+  cmd->add_option("--settle-ms", o->settle_ms,
+                  "Wait after setting each mode before running (default: 10000 on a real board, 0 otherwise)");
+  cmd->add_option("--out", o->out, "Output CSV (profile schema; '-' for stdout), rewritten on resume")->required();
+  cmd->add_option("--command", o->command, "Command run per mode on a real board (jetson backend)");
+  cmd->add_option("--workers", o->workers, "DataLoader worker processes")->capture_default_str();
+  cmd->add_option("--storage", o->storage, "Dataset storage medium: sd, emmc, ssd, nvme, hdd")->capture_default_str();
+  cmd->add_flag("--no-db", o->no_db, "Do not use the store (the campaign cannot be resumed)");
+  cmd->add_flag("--json", o->json, "Print a JSON summary on stdout at the end");
+  cmd->footer(
+      "The store is --db PATH (before or after `profile`), $MODEWISE_DB, or ~/.local/share/modewise/modewise.db.\n"
+      "Rerunning the same command resumes an interrupted campaign without re-measuring finished modes.");
+  cmd->callback([o, grid, &g] {
+    o->grid_given = grid->count() > 0;
+    run_profile(*o, g);
+  });
+});
+
+}  // namespace
+}  // namespace modewise::cli
