@@ -43,11 +43,12 @@ std::string fit_to_reference(const device::DeviceSpec& spec, const std::vector<R
       {"device.board_static_w", &dc.board_static_w, 3, 12, 0},
       {"device.gpu_dyn_w", &dc.gpu_dyn_w, 20, 80, 0},
       {"device.gpu_busy_activity", &dc.gpu_busy_activity, 0.05, 1.0, 0},
+      {"device.gpu_byte_activity", &dc.gpu_byte_activity, 0.05, 10.0, 0},
       {"device.cpu_core_leak_w", &dc.cpu_core_leak_w, 0.1, 0.8, 0},
   };
   for (auto& [name, w] : ws) {
     if (w.half_fill_samples <= 0) w.half_fill_samples = 0.5;
-    params.push_back({name + ".compute_eff", &w.compute_eff, 0.03, 1.3, 0});
+    params.push_back({name + ".compute_eff", &w.compute_eff, 0.25, 1.3, 0});
     params.push_back({name + ".mem_eff", &w.mem_eff, 0.15, 0.9, 0});
     params.push_back({name + ".half_fill_samples", &w.half_fill_samples, 0.01, 16, 0});
     params.push_back({name + ".gpu_activity", &w.gpu_activity, 0.3, 2.5, 0});

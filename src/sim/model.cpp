@@ -63,8 +63,8 @@ Storage storage_medium(const std::string& name) {
   if (name == "nvme") return {2000, 0.05};
   if (name == "ssd") return {450, 0.1};
   if (name == "emmc") return {250, 0.3};
-  if (name == "sd") return {80, 1.0};
-  if (name == "hdd") return {120, 8.0};
+  if (name == "sd") return {40, 2.0};    // small random reads on a UHS-I card
+  if (name == "hdd") return {100, 10.0};  // USB hard disk: seek per file
   throw UsageError("unknown storage medium '{}' (expected one of sd, emmc, ssd, nvme, hdd)", name);
 }
 
@@ -122,8 +122,9 @@ Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, 
   const double weight_mb = work.dram_mb - act_mb;
   const double f1 = work.gflop * w.compute_flop_share, f2 = work.gflop - f1;
   const double b1 = act_mb * w.compute_byte_share + weight_mb, b2 = act_mb - act_mb * w.compute_byte_share;
-  const double t1_s = std::max(f1 / (peak_gflops * w.compute_eff * fill), b1 / 1000.0 / bw_gbps);
-  const double t2_s = std::max(f2 / (peak_gflops * w.elementwise_eff * fill), b2 / 1000.0 / bw_gbps);
+  const double c1_s = f1 / (peak_gflops * w.compute_eff * fill), c2_s = f2 / (peak_gflops * w.elementwise_eff * fill);
+  const double t1_s = std::max(c1_s, b1 / 1000.0 / bw_gbps);
+  const double t2_s = std::max(c2_s, b2 / 1000.0 / bw_gbps);
   const double per_kernel_us = fw.kernel_gpu_fixed_us + fw.kernel_gpu_kcycles * 1000.0 / mode.gpu_mhz;
   // recurrent networks: each time step waits for the previous one (a dependent chain of small kernels)
   const double serial_us = fw.serial_step_fixed_us + fw.serial_step_kcycles * 1000.0 / mode.gpu_mhz;
@@ -146,15 +147,17 @@ Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, 
   if (loads) {
     Storage st = storage_medium(req.storage);
     double prep_ms = 1000.0 * (train ? w.prep_mcycles_train : w.prep_mcycles_infer) / cpu_kcycles_per_ms;
-    double io_bw_ms = bs * w.input_kb / 1024.0 / st.mb_per_s * 1000.0;
     worker_cpu_ms = bs * prep_ms;
+    // the storage device serves one read at a time (seek / command latency + transfer); decoding runs in
+    // the workers in parallel
+    const double device_ms = bs * (st.latency_ms + w.input_kb / 1024.0 / st.mb_per_s * 1000.0);
     if (req.workers == 0 || mode.cores < 2) {
       // the main thread (or one core shared by everything) loads, then computes: no overlap
-      data_ms = bs * (prep_ms + st.latency_ms) + io_bw_ms;
+      data_ms = bs * prep_ms + device_ms;
       fetch_ms = data_ms;
     } else {
       double usable = std::min(req.workers, mode.cores - 1);
-      data_ms = std::max(bs * (prep_ms + st.latency_ms) / usable, io_bw_ms);
+      data_ms = std::max(bs * prep_ms / usable, device_ms);
       fetch_ms = std::max(0.0, data_ms - step_ms);
     }
   }
@@ -180,9 +183,14 @@ Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, 
   const double fe = frac_of_top(mode.emc_mhz, spec.emc_mhz);
   e.idle_power_w = model_idle_power_w(spec, dc, mode);
   const double cpu_dyn = dc.cpu_core_dyn_w * vc * vc * fc * busy_cores * (1.0 - dc.cpu_idle_activity);
+  // SMs issuing work (compute time and per-kernel overhead) burn at the busy level; time a kernel only waits
+  // for DRAM costs through the traffic it moves (so a faster memory clock never lowers GPU power).
+  const double issue_frac = std::min(1.0, ((c1_s + c2_s) * 1000.0 + gpu_overhead_ms) / time_ms);
   const double flop_frac = work.gflop / (time_ms / 1000.0) / peak_gflops;
+  const double side_frac = e.dram_gbps / (dc.gpu_side_bytes_per_cycle * mode.gpu_mhz / 1000.0);
   const double gpu_dyn = dc.gpu_dyn_w * vg * vg * fg * w.gpu_activity *
-                         (dc.gpu_busy_activity * e.gpu_util + dc.gpu_flop_activity * flop_frac);
+                         (dc.gpu_busy_activity * issue_frac + dc.gpu_flop_activity * flop_frac +
+                          dc.gpu_byte_activity * side_frac);
   const double mem_dyn = e.dram_gbps * 1e9 * dc.mem_pj_per_byte * 1e-12;
   (void)fe;
   e.power_w = e.idle_power_w + cpu_dyn + gpu_dyn + mem_dyn;

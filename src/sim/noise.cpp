@@ -18,7 +18,9 @@ device::RunTrace draw_trace(const Estimate& est, int minibatches, uint64_t seed,
   device::RunTrace tr;
   tr.minibatches.reserve(minibatches);
   const double idle_w = est.idle_power_w;
-  const double warm_w = idle_w + nm.warmup_power_share * std::max(0.0, est.power_w - idle_w);
+  // warm-up: the GPU mostly waits for one-off CPU-side work, so power stays close to idle
+  const double warm_w =
+      idle_w + std::min(nm.warmup_power_share * std::max(0.0, est.power_w - idle_w), nm.warmup_max_rise * idle_w);
 
   // minibatch timeline and the power level of each minibatch
   std::vector<double> level_w(minibatches);
