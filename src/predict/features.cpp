@@ -12,7 +12,7 @@
 namespace modewise::predict {
 
 const std::vector<std::string>& feature_set_names() {
-  static const std::vector<std::string> names{"raw", "physical"};
+  static const std::vector<std::string> names{"raw", "log", "physical"};
   return names;
 }
 
@@ -24,6 +24,7 @@ void check_feature_set(const std::string& name) {
 
 std::vector<std::string> feature_names(const FeatureSet& fs) {
   check_feature_set(fs.name);
+  if (fs.name == "log") return {"log_cores", "log_cpu_ghz", "log_gpu_ghz", "log_emc_ghz", "log_loader_ghz"};
   std::vector<std::string> out{"cores", "cpu_ghz", "gpu_ghz", "emc_ghz"};
   if (fs.name == "physical") {
     for (const char* n : {"inv_cpu_ghz", "inv_gpu_tflops", "inv_dram_gbps", "inv_loader_ghz", "inv_cores",
@@ -37,11 +38,20 @@ Eigen::MatrixXd compute_features(const FeatureSet& fs, const device::DeviceSpec&
                                  const std::vector<device::PowerMode>& modes) {
   const size_t rows = feature_names(fs).size();
   Eigen::MatrixXd x(rows, modes.size());
-  const bool physical = fs.name == "physical";
+  const bool physical = fs.name == "physical", log = fs.name == "log";
   for (size_t c = 0; c < modes.size(); ++c) {
     const auto& m = modes[c];
     const double cpu_ghz = m.cpu_mhz / 1000.0, gpu_ghz = m.gpu_mhz / 1000.0, emc_ghz = m.emc_mhz / 1000.0;
     auto col = x.col(static_cast<Eigen::Index>(c));
+    if (log) {
+      const double loaders = std::max(1, std::min(m.cores, std::max(fs.workers, 1)));
+      col(0) = std::log(std::max(m.cores, 1));
+      col(1) = std::log(std::max(cpu_ghz, 1e-6));
+      col(2) = std::log(std::max(gpu_ghz, 1e-6));
+      col(3) = std::log(std::max(emc_ghz, 1e-6));
+      col(4) = std::log(loaders * std::max(cpu_ghz, 1e-6));
+      continue;
+    }
     col(0) = m.cores;
     col(1) = cpu_ghz;
     col(2) = gpu_ghz;
@@ -66,6 +76,18 @@ const Eigen::MatrixXd& FeatureCache::get(const FeatureSet& fs) {
   auto key = std::make_pair(fs.name, fs.workers);
   auto it = cache_.find(key);
   if (it == cache_.end()) it = cache_.emplace(key, compute_features(fs, spec_, modes_)).first;
+  return it->second;
+}
+
+void FeatureCache::set_signal(const std::string& name, Eigen::VectorXd values) {
+  MW_CHECK(values.size() == static_cast<Eigen::Index>(modes_.size()));
+  signals_[name] = std::move(values);
+}
+
+const Eigen::VectorXd& FeatureCache::signal(const std::string& name) const {
+  auto it = signals_.find(name);
+  if (it == signals_.end())
+    throw Error("model input '{}' is not available (a correction model saved without its base model?)", name);
   return it->second;
 }
 

@@ -15,10 +15,16 @@ namespace modewise::predict {
 
 MlpArch MlpArch::parse(const std::string& hidden, const std::string& dropout) {
   MlpArch a;
-  a.hidden = util::parse_int_list(hidden, "--hidden");
+  try {
+    a.hidden = util::parse_int_list(hidden, "--hidden");
+    a.dropout = dropout.empty() ? std::vector<double>{} : util::parse_double_list(dropout, "--dropout");
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& e) {
+    throw UsageError(e.what());
+  }
   for (int h : a.hidden)
     if (h < 1 || h > 4096) throw UsageError("--hidden: layer sizes must be 1..4096, found {}", h);
-  a.dropout = dropout.empty() ? std::vector<double>{} : util::parse_double_list(dropout, "--dropout");
   for (double d : a.dropout)
     if (d < 0 || d >= 1) throw UsageError("--dropout: rates must be in [0, 1), found {}", d);
   if (a.dropout.size() > a.hidden.size())
@@ -75,6 +81,18 @@ typename BasicMlp<T>::RowVector BasicMlp<T>::predict(const Matrix& x) const {
     a.swap(z);
   }
   return a.row(0);
+}
+
+template <typename T>
+typename BasicMlp<T>::Matrix BasicMlp<T>::last_hidden(const Matrix& x) const {
+  MW_CHECK(layers_.size() >= 2 && x.rows() == layers_.front().w.cols());
+  Matrix a = x;
+  for (size_t l = 0; l + 1 < layers_.size(); ++l) {
+    Matrix z = layers_[l].w * a;
+    z.colwise() += layers_[l].b;
+    a = z.cwiseMax(T(0));
+  }
+  return a;
 }
 
 template <typename T>

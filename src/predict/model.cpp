@@ -14,7 +14,10 @@
 namespace modewise::predict {
 
 PerfModel::PerfModel(const PerfModel& o)
-    : info(o.info), time(o.time ? o.time->clone() : nullptr), power(o.power ? o.power->clone() : nullptr) {}
+    : info(o.info),
+      time(o.time ? o.time->clone() : nullptr),
+      power(o.power ? o.power->clone() : nullptr),
+      base(o.base) {}
 
 PerfModel& PerfModel::operator=(const PerfModel& o) {
   if (this != &o) *this = PerfModel(o);
@@ -28,11 +31,28 @@ void PerfModel::check_device(const device::DeviceSpec& spec) const {
                 info.device, spec.name, spec.name);
 }
 
-Predictions PerfModel::predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const {
+void PerfModel::set_base_signals(FeatureCache& fc) const {
+  if (!base) return;
+  Eigen::VectorXd bt, bp;
+  base->predict_log(fc.spec(), fc.modes(), bt, bp);
+  fc.set_signal("base_time", std::move(bt));
+  fc.set_signal("base_power", std::move(bp));
+}
+
+void PerfModel::predict_log(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes,
+                            Eigen::VectorXd& log_time, Eigen::VectorXd& log_power) const {
   MW_CHECK(time && power);
-  check_device(spec);
   FeatureCache fc(spec, modes);
-  Eigen::VectorXd lt = time->predict_log(fc), lp = power->predict_log(fc);
+  set_base_signals(fc);
+  log_time = time->predict_log(fc);
+  fc.set_signal("time", log_time);
+  log_power = power->predict_log(fc);
+}
+
+Predictions PerfModel::predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const {
+  check_device(spec);
+  Eigen::VectorXd lt, lp;
+  predict_log(spec, modes, lt, lp);
   Predictions p;
   p.time_ms.resize(modes.size());
   p.power_w.resize(modes.size());
@@ -56,7 +76,8 @@ nlohmann::json PerfModel::to_json() const {
           {"method", info.method},
           {"provenance", prov},
           {"targets", {{"time_ms", {{"transform", "log"}, {"model", time->to_json()}}},
-                       {"power_w", {{"transform", "log"}, {"model", power->to_json()}}}}}};
+                       {"power_w", {{"transform", "log"}, {"model", power->to_json()}}}}},
+          {"base", base ? base->to_json() : nlohmann::json(nullptr)}};
 }
 
 PerfModel PerfModel::from_json(const nlohmann::json& j, const std::string& source) {
@@ -94,6 +115,19 @@ PerfModel PerfModel::from_json(const nlohmann::json& j, const std::string& sourc
   };
   m.time = target("time_ms");
   m.power = target("power_w");
+  const auto& base = field(j, "base", source);
+  if (!base.is_null()) m.base = std::make_shared<const PerfModel>(from_json(base, source + ".base"));
+  // Every signal a target reads must be available when it is evaluated.
+  auto check_signals = [&](const TargetModel& t, const char* name, bool time_available) {
+    for (const auto& s : t.signals_used()) {
+      bool ok = ((s == "base_time" || s == "base_power") && m.base) || (s == "time" && time_available);
+      if (!ok)
+        throw Error("{}.targets.{}: reads '{}', which this file does not provide{}", source, name, s,
+                    m.base ? "" : " (no base model)");
+    }
+  };
+  check_signals(*m.time, "time_ms", false);
+  check_signals(*m.power, "power_w", true);
   return m;
 }
 

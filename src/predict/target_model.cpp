@@ -1,5 +1,6 @@
 #include "modewise/predict/target_model.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -17,6 +18,44 @@ TargetScale TargetScale::fit(const Eigen::VectorXd& log_y) {
   double sd = std::sqrt((log_y.array() - s.mean).square().mean());
   s.sd = sd > 1e-9 ? sd : 1.0;
   return s;
+}
+
+// ---- correction inputs ----
+
+Eigen::MatrixXd CorrectionInputs::gather(FeatureCache& fc) const {
+  const Eigen::MatrixXd& f = fc.get(features);
+  Eigen::MatrixXd x(f.rows() + static_cast<Eigen::Index>(signals.size()), f.cols());
+  x.topRows(f.rows()) = f;
+  for (size_t i = 0; i < signals.size(); ++i) x.row(f.rows() + static_cast<Eigen::Index>(i)) = fc.signal(signals[i]).transpose();
+  return x;
+}
+
+Eigen::VectorXd CorrectionInputs::offset_values(FeatureCache& fc) const {
+  if (offset.empty()) return Eigen::VectorXd::Zero(static_cast<Eigen::Index>(fc.modes().size()));
+  return fc.signal(offset);
+}
+
+std::vector<std::string> CorrectionInputs::used() const {
+  std::vector<std::string> out = signals;
+  if (!offset.empty() && std::find(out.begin(), out.end(), offset) == out.end()) out.push_back(offset);
+  return out;
+}
+
+nlohmann::json to_json(const CorrectionInputs& in) {
+  return {{"features", to_json(in.features)}, {"signals", in.signals}, {"offset", in.offset}};
+}
+
+CorrectionInputs correction_inputs_from_json(const nlohmann::json& j, const std::string& where) {
+  CorrectionInputs in;
+  in.features = feature_set_from_json(detail::field(j, "features", where), where + ".features");
+  const auto& sig = detail::field(j, "signals", where);
+  if (!sig.is_array()) throw Error("{}.signals: expected an array of names", where);
+  for (const auto& s : sig) {
+    if (!s.is_string()) throw Error("{}.signals: expected names, found {}", where, s.dump());
+    in.signals.push_back(s.get<std::string>());
+  }
+  in.offset = detail::text(j, "offset", where);
+  return in;
 }
 
 // ---- mlp ----
@@ -69,21 +108,21 @@ Eigen::MatrixXd RidgeTarget::expand(const Eigen::MatrixXd& z, int degree) {
 }
 
 Eigen::VectorXd RidgeTarget::predict_log(FeatureCache& fc) const {
-  Eigen::MatrixXd t = expand(input.apply(fc.get(features)), degree);
+  Eigen::MatrixXd t = expand(input.apply(inputs.gather(fc)), degree);
   MW_CHECK(coef.size() == t.rows() + 1);
-  return (t.transpose() * coef.tail(t.rows())).array() + coef(0);
+  return ((t.transpose() * coef.tail(t.rows())).array() + coef(0)).matrix() + inputs.offset_values(fc);
 }
 
 nlohmann::json RidgeTarget::to_json() const {
-  return {{"kind", "ridge"},   {"features", predict::to_json(features)}, {"input", predict::to_json(input)},
+  return {{"kind", "ridge"},   {"inputs", predict::to_json(inputs)}, {"input", predict::to_json(input)},
           {"degree", degree},  {"lambda", lambda},
           {"coef", std::vector<double>(coef.data(), coef.data() + coef.size())}};
 }
 
 std::unique_ptr<RidgeTarget> RidgeTarget::from_json(const nlohmann::json& j, const std::string& where) {
   auto t = std::make_unique<RidgeTarget>();
-  t->features = feature_set_from_json(detail::field(j, "features", where), where + ".features");
-  size_t n = feature_names(t->features).size();
+  t->inputs = correction_inputs_from_json(detail::field(j, "inputs", where), where + ".inputs");
+  size_t n = t->inputs.size();
   t->input = scaler_from_json(detail::field(j, "input", where), where + ".input", n);
   t->degree = detail::integer(j, "degree", where);
   if (t->degree < 1 || t->degree > 3) throw Error("{}.degree: expected 1, 2 or 3, found {}", where, t->degree);
@@ -160,21 +199,6 @@ std::unique_ptr<GbtTarget> GbtTarget::from_json(const nlohmann::json& j, const s
 
 // ---- composites ----
 
-Eigen::VectorXd ResidualTarget::predict_log(FeatureCache& fc) const {
-  return base->predict_log(fc) + correction->predict_log(fc);
-}
-
-nlohmann::json ResidualTarget::to_json() const {
-  return {{"kind", "residual"}, {"base", base->to_json()}, {"correction", correction->to_json()}};
-}
-
-TargetModelPtr ResidualTarget::clone() const {
-  auto t = std::make_unique<ResidualTarget>();
-  t->base = base->clone();
-  t->correction = correction->clone();
-  return t;
-}
-
 Eigen::VectorXd EnsembleTarget::predict_log(FeatureCache& fc) const {
   MW_CHECK(!members.empty());
   Eigen::VectorXd sum = members.front()->predict_log(fc);
@@ -188,6 +212,14 @@ nlohmann::json EnsembleTarget::to_json() const {
   return {{"kind", "ensemble"}, {"members", m}};
 }
 
+std::vector<std::string> EnsembleTarget::signals_used() const {
+  std::vector<std::string> out;
+  for (const auto& m : members)
+    for (auto& s : m->signals_used())
+      if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  return out;
+}
+
 TargetModelPtr EnsembleTarget::clone() const {
   auto t = std::make_unique<EnsembleTarget>();
   for (const auto& m : members) t->members.push_back(m->clone());
@@ -199,12 +231,7 @@ TargetModelPtr target_model_from_json(const nlohmann::json& j, const std::string
   if (kind == "mlp") return MlpTarget::from_json(j, where);
   if (kind == "ridge") return RidgeTarget::from_json(j, where);
   if (kind == "gbt") return GbtTarget::from_json(j, where);
-  if (kind == "residual") {
-    auto t = std::make_unique<ResidualTarget>();
-    t->base = target_model_from_json(detail::field(j, "base", where), where + ".base");
-    t->correction = target_model_from_json(detail::field(j, "correction", where), where + ".correction");
-    return t;
-  }
+  if (kind == "gp") return GpTarget::from_json(j, where);
   if (kind == "ensemble") {
     const auto& m = detail::field(j, "members", where);
     if (!m.is_array() || m.empty()) throw Error("{}.members: expected a non-empty array", where);
@@ -213,7 +240,7 @@ TargetModelPtr target_model_from_json(const nlohmann::json& j, const std::string
       t->members.push_back(target_model_from_json(m[i], fmt::format("{}.members[{}]", where, i)));
     return t;
   }
-  throw Error("{}.kind: unknown model kind '{}' (expected mlp, ridge, gbt, residual or ensemble)", where, kind);
+  throw Error("{}.kind: unknown model kind '{}' (expected mlp, ridge, gbt, gp or ensemble)", where, kind);
 }
 
 }  // namespace modewise::predict

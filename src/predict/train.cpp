@@ -17,17 +17,20 @@ const std::vector<std::string>& fit_method_names() {
 }
 
 const std::vector<std::string>& transfer_method_names() {
-  static const std::vector<std::string> names{"residual", "powertrain", "freeze", "ensemble", "residual+ensemble",
-                                              "scratch", "linear", "poly", "gbt"};
+  static const std::vector<std::string> names{"gp", "residual", "powertrain", "head", "head+ft", "freeze",
+                                              "ensemble", "scratch", "linear", "poly", "gbt"};
   return names;
 }
 
 std::string transfer_method_help() {
-  return "residual: the reference model, frozen, times a ridge-regression correction of its log ratio (default)\n"
+  return "gp: the reference model, frozen, times a Gaussian-process correction on log clocks and its prediction;\n"
+         "    power also sees the new time prediction (default)\n"
+         "residual: as gp with a quadratic ridge-regression correction\n"
          "powertrain: published transfer: new output layer, fine-tune the whole network\n"
+         "head: new output layer solved by ridge regression on the last hidden layer, nothing else trained\n"
+         "head+ft: head, then fine-tune the whole network\n"
          "freeze: new output layer, fine-tune only the last two layers\n"
          "ensemble: powertrain over several seeds, averaged\n"
-         "residual+ensemble: the mean of residual and ensemble\n"
          "scratch: the reference architecture trained from scratch on the few modes (baseline)\n"
          "linear, poly, gbt: linear / quadratic ridge regression, boosted trees on the few modes (baselines)";
 }
@@ -92,9 +95,12 @@ TargetModelPtr fit_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const 
     for (int k = 0; k < opt.ensemble; ++k) e->members.push_back(one(seed + 1000003ULL * static_cast<uint64_t>(k)));
     return e;
   }
-  if (opt.method == "linear" || opt.method == "poly")
+  if (opt.method == "linear" || opt.method == "poly") {
+    CorrectionInputs in;
+    in.features = opt.features;
     return std::make_unique<RidgeTarget>(
-        detail::fit_ridge_target(fc, log_y, opt.features, opt.method == "linear" ? 1 : opt.poly_degree));
+        detail::fit_ridge_target(fc, log_y, in, opt.method == "linear" ? 1 : opt.poly_degree));
+  }
   if (opt.method == "gbt") return std::make_unique<GbtTarget>(detail::fit_gbt_target(fc, log_y, opt.features, opt.gbt));
   throw UsageError("unknown fit method '{}' (expected {})", opt.method, fmt::join(fit_method_names(), ", "));
 }
@@ -117,6 +123,11 @@ TargetModelPtr finetuned_ensemble(const std::vector<const MlpTarget*>& parts, Fe
     t.seed = seed + 7777ULL * static_cast<uint64_t>(k);
     t.first_trainable_layer = first_trainable;
     const MlpTarget& base = *parts[static_cast<size_t>(k) % parts.size()];
+    if (opt.method == "head") return std::make_unique<MlpTarget>(detail::ridge_head(base, fc, log_y));
+    if (opt.method == "head+ft") {
+      MlpTarget probed = detail::ridge_head(base, fc, log_y);
+      return std::make_unique<MlpTarget>(detail::finetune_mlp_target(probed, fc, log_y, false, t));
+    }
     return std::make_unique<MlpTarget>(detail::finetune_mlp_target(base, fc, log_y, true, t));
   };
   if (members <= 1) return one(0);
@@ -125,46 +136,45 @@ TargetModelPtr finetuned_ensemble(const std::vector<const MlpTarget*>& parts, Fe
   return e;
 }
 
+bool is_correction_method(const std::string& m) { return m == "gp" || m == "residual"; }
+
+// A correction of the base model's log prediction of `target` ("time" or "power").
+TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const TransferOptions& opt,
+                                 const std::string& target) {
+  CorrectionInputs in;
+  in.features = opt.correction_features;
+  in.offset = "base_" + target;
+  in.signals = {"base_" + target};
+  if (target == "power") in.signals.push_back("time");
+  if (opt.method == "gp") return std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, detail::GpOptions{}));
+  return std::make_unique<RidgeTarget>(detail::fit_ridge_target(fc, log_y, in, opt.correction_degree));
+}
+
 TargetModelPtr transfer_target(const TargetModel& base, FeatureCache& fc, const Eigen::VectorXd& log_y,
-                               const TransferOptions& opt, uint64_t seed) {
+                               const TransferOptions& opt, uint64_t seed, const std::string& target) {
   const std::string& m = opt.method;
-  auto residual = [&] {
-    auto r = std::make_unique<ResidualTarget>();
-    r->base = base.clone();
-    Eigen::VectorXd ratio = log_y - base.predict_log(fc);
-    r->correction = std::make_unique<RidgeTarget>(
-        detail::fit_ridge_target(fc, ratio, opt.correction_features, opt.correction_degree));
-    return r;
-  };
-  if (m == "residual") return residual();
-  if (m == "powertrain" || m == "freeze" || m == "ensemble" || m == "residual+ensemble") {
+  if (is_correction_method(m)) return correction_target(fc, log_y, opt, target);
+  if (m == "powertrain" || m == "head" || m == "head+ft" || m == "freeze" || m == "ensemble") {
     auto parts = mlp_parts(base);
     if (parts.empty())
       throw UsageError("transfer method '{}' fine-tunes an MLP, but the reference model's {} model is '{}' "
-                       "(use --method residual, or a reference fitted with --method mlp)",
-                       m, "target", base.kind());
+                       "(use --method gp or residual, or a reference fitted with --method mlp)",
+                       m, target, base.kind());
     const int depth = static_cast<int>(parts.front()->net.depth());
     const int first = m == "freeze" ? std::max(0, depth - 2) : 0;
-    const int members = (m == "ensemble" || m == "residual+ensemble") ? std::max(1, opt.ensemble) : 1;
-    TargetModelPtr tuned = finetuned_ensemble(parts, fc, log_y, opt, first, members, seed);
-    if (m != "residual+ensemble") return tuned;
-    auto mix = std::make_unique<EnsembleTarget>();
-    mix->members.push_back(residual());
-    mix->members.push_back(std::move(tuned));
-    return mix;
+    const int members = m == "ensemble" ? std::max(1, opt.ensemble) : 1;
+    return finetuned_ensemble(parts, fc, log_y, opt, first, members, seed);
   }
+  FitOptions f;
+  f.features = opt.scratch_features;
+  f.train = opt.train;
   if (m == "scratch") {
-    FitOptions f;
     f.method = "mlp";
     f.arch = opt.scratch_arch;
-    f.features = opt.correction_features;
-    f.train = opt.train;
     return fit_target(fc, log_y, f, seed);
   }
   if (m == "linear" || m == "poly" || m == "gbt") {
-    FitOptions f;
     f.method = m;
-    f.features = opt.correction_features;
     f.poly_degree = opt.poly_degree;
     f.gbt = opt.gbt;
     return fit_target(fc, log_y, f, seed);
@@ -192,6 +202,7 @@ PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
                          const std::string& source) {
   MW_CHECK(base.time && base.power);
   check_feature_set(opt.correction_features.name);
+  check_feature_set(opt.scratch_features.name);
   if (opt.correction_degree < 1 || opt.correction_degree > 3)
     throw UsageError("correction degree must be 1, 2 or 3, found {}", opt.correction_degree);
   TrainingSet ts = make_training_set(rows, source);
@@ -202,8 +213,16 @@ PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
                                 base.info.task, base.info.device,
                                 base.info.profile.empty() ? "" : " (" + base.info.profile + ")");
   FeatureCache fc(spec, ts.modes);
-  model.time = transfer_target(*base.time, fc, ts.log_time, opt, opt.train.seed);
-  model.power = transfer_target(*base.power, fc, ts.log_power, opt, opt.train.seed + 1);
+  if (is_correction_method(opt.method)) {
+    model.base = std::make_shared<const PerfModel>(base);
+    Eigen::VectorXd bt, bp;
+    base.predict_log(spec, ts.modes, bt, bp);
+    fc.set_signal("base_time", std::move(bt));
+    fc.set_signal("base_power", std::move(bp));
+  }
+  model.time = transfer_target(*base.time, fc, ts.log_time, opt, opt.train.seed, "time");
+  fc.set_signal("time", model.time->predict_log(fc));
+  model.power = transfer_target(*base.power, fc, ts.log_power, opt, opt.train.seed + 1, "power");
   return model;
 }
 

@@ -69,6 +69,8 @@ class BasicMlp {
 
   // Inference (no dropout): one output per column of x.
   RowVector predict(const Matrix& x) const;
+  // Activations of the last hidden layer (the features the output layer combines linearly).
+  Matrix last_hidden(const Matrix& x) const;
 
   // Mean squared error on (x, y) and its gradient for every layer. With `rng`, dropout is applied (training);
   // without, the network is deterministic (used by the gradient check).

@@ -2,6 +2,7 @@
 // Saved as a versioned JSON file holding the device, the input scaling inside each target model, and the
 // provenance of the data it learned from.
 #pragma once
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -35,10 +36,13 @@ struct Predictions {
   double energy_j(size_t i) const { return time_ms[i] / 1000.0 * power_w[i]; }
 };
 
+// Prediction order: the base model (if any) gives the signals "base_time" and "base_power" (its log
+// predictions for the same modes on this model's device), then `time` gives "time", then `power`.
 class PerfModel {
  public:
   ModelInfo info;
-  TargetModelPtr time, power;  // both predict log values
+  TargetModelPtr time, power;              // both predict log values
+  std::shared_ptr<const PerfModel> base;   // the reference model a transfer corrects (null for a reference)
 
   PerfModel() = default;
   PerfModel(const PerfModel& o);
@@ -49,6 +53,11 @@ class PerfModel {
   // Throws Error when `spec` is not the model's device ("model for another device").
   void check_device(const device::DeviceSpec& spec) const;
   Predictions predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const;
+  // Log predictions without the device check (a base model evaluated on its transfer's device).
+  void predict_log(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes,
+                   Eigen::VectorXd& log_time, Eigen::VectorXd& log_power) const;
+  // Fills the signals a transfer's correction models read ("base_time", "base_power").
+  void set_base_signals(FeatureCache& fc) const;
 
   nlohmann::json to_json() const;
   static PerfModel from_json(const nlohmann::json& j, const std::string& source);

@@ -1,7 +1,9 @@
 // One predicted quantity (time per minibatch or board power) as a function of the power mode, in log space.
-// Leaves learn from features: an MLP, ridge regression on a polynomial expansion, gradient-boosted trees.
-// Composites combine other target models: residual (a frozen base model plus a learned correction of its
-// log ratio) and ensemble (the mean of its members' logs). Every kind round-trips through JSON.
+// Leaves learn from features: an MLP, ridge regression on a polynomial expansion, gradient-boosted trees,
+// Gaussian-process (kernel) regression. Ridge and GP leaves may also take signals (the log predictions of the
+// reference model, or of the time model) as inputs, and add one signal as an offset: a residual correction
+// log(y) = log(y_base) + f(features, signals). An ensemble is the mean of its members' logs.
+// Every kind round-trips through JSON.
 #pragma once
 #include <memory>
 #include <string>
@@ -18,11 +20,13 @@ namespace modewise::predict {
 class TargetModel {
  public:
   virtual ~TargetModel() = default;
-  virtual std::string kind() const = 0;  // "mlp", "ridge", "gbt", "residual", "ensemble"
+  virtual std::string kind() const = 0;  // "mlp", "ridge", "gbt", "gp", "ensemble"
   // log(target) for every mode of the cache.
   virtual Eigen::VectorXd predict_log(FeatureCache& features) const = 0;
   virtual nlohmann::json to_json() const = 0;
   virtual std::unique_ptr<TargetModel> clone() const = 0;
+  // Names of the signals it reads (inputs and offset), for checking that a model file is complete.
+  virtual std::vector<std::string> signals_used() const { return {}; }
 };
 
 using TargetModelPtr = std::unique_ptr<TargetModel>;
@@ -52,9 +56,23 @@ class MlpTarget : public TargetModel {
   Eigen::MatrixXf standardized_inputs(FeatureCache& fc) const;
 };
 
+// Inputs of a correction model: features, then signals, standardized together; plus an optional offset signal.
+struct CorrectionInputs {
+  FeatureSet features;
+  std::vector<std::string> signals;  // appended to the features as inputs
+  std::string offset;                // added to the output ("" for none)
+
+  size_t size() const { return feature_names(features).size() + signals.size(); }
+  Eigen::MatrixXd gather(FeatureCache& fc) const;  // (features + signals) x modes
+  Eigen::VectorXd offset_values(FeatureCache& fc) const;  // zeros without an offset
+  std::vector<std::string> used() const;
+};
+nlohmann::json to_json(const CorrectionInputs& in);
+CorrectionInputs correction_inputs_from_json(const nlohmann::json& j, const std::string& where);
+
 class RidgeTarget : public TargetModel {
  public:
-  FeatureSet features;
+  CorrectionInputs inputs;
   Scaler input;
   int degree = 1;          // 1: linear; 2: plus squares and pairwise products; 3: plus cubes
   double lambda = 1e-3;    // ridge penalty used when fitting (kept for the record)
@@ -64,6 +82,7 @@ class RidgeTarget : public TargetModel {
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;
   nlohmann::json to_json() const override;
   TargetModelPtr clone() const override { return std::make_unique<RidgeTarget>(*this); }
+  std::vector<std::string> signals_used() const override { return inputs.used(); }
   static std::unique_ptr<RidgeTarget> from_json(const nlohmann::json& j, const std::string& where);
   // The polynomial expansion (terms x N, without the intercept) of standardized inputs.
   static Eigen::MatrixXd expand(const Eigen::MatrixXd& z, int degree);
@@ -89,15 +108,32 @@ class GbtTarget : public TargetModel {
   static std::unique_ptr<GbtTarget> from_json(const nlohmann::json& j, const std::string& where);
 };
 
-class ResidualTarget : public TargetModel {
- public:
-  TargetModelPtr base;        // frozen
-  TargetModelPtr correction;  // learns log(y) - base log prediction
+// Gaussian-process regression (the posterior mean) with kernel
+//   k(a, b) = s_m * Matern52(|a - b| / lengths) + s_l * (sigma0^2 + a.b)  (+ noise on the training diagonal)
+// on standardized inputs; hyperparameters maximize the log marginal likelihood.
+struct GpKernel {
+  double matern_var = 1, linear_var = 0.1, sigma0 = 1, noise_var = 1e-4;
+  Eigen::VectorXd lengths;  // one per input (ARD)
+};
 
-  std::string kind() const override { return "residual"; }
+class GpTarget : public TargetModel {
+ public:
+  CorrectionInputs inputs;
+  Scaler input;
+  TargetScale target;      // of log(y) - offset
+  GpKernel kernel;
+  Eigen::MatrixXd train;   // standardized training inputs (inputs x n)
+  Eigen::VectorXd alpha;   // K^-1 y (standardized)
+  double log_marginal_likelihood = 0;  // at the fitted hyperparameters (for the record)
+
+  std::string kind() const override { return "gp"; }
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;
   nlohmann::json to_json() const override;
-  TargetModelPtr clone() const override;
+  TargetModelPtr clone() const override { return std::make_unique<GpTarget>(*this); }
+  std::vector<std::string> signals_used() const override { return inputs.used(); }
+  static std::unique_ptr<GpTarget> from_json(const nlohmann::json& j, const std::string& where);
+  // k(a_i, b_j) for standardized inputs (without the noise term).
+  static Eigen::MatrixXd kernel_matrix(const GpKernel& k, const Eigen::MatrixXd& a, const Eigen::MatrixXd& b);
 };
 
 class EnsembleTarget : public TargetModel {
@@ -108,6 +144,7 @@ class EnsembleTarget : public TargetModel {
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;
   nlohmann::json to_json() const override;
   TargetModelPtr clone() const override;
+  std::vector<std::string> signals_used() const override;
 };
 
 }  // namespace modewise::predict

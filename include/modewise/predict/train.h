@@ -3,7 +3,7 @@
 //   transfer: a model for a new workload or device from 10-50 profiled modes and a reference model.
 // Methods (names are the --method values):
 //   fit      mlp | linear | poly | gbt
-//   transfer residual | powertrain | freeze | ensemble | residual+ensemble | scratch | linear | poly | gbt
+//   transfer gp | residual | powertrain | head | head+ft | freeze | ensemble | scratch | linear | poly | gbt
 // See docs/PREDICT.md for what each does and how the default was chosen.
 #pragma once
 #include <string>
@@ -41,7 +41,7 @@ struct FitOptions {
 };
 
 struct TransferOptions {
-  std::string method = "residual";
+  std::string method = "gp";
   TrainOptions train = [] {          // fine-tuning; 50 modes -> 2 mini-batches per epoch
     TrainOptions t;
     t.epochs = 200;
@@ -49,8 +49,9 @@ struct TransferOptions {
     return t;
   }();
   int ensemble = 5;                 // ensemble methods: fine-tuned networks averaged
-  FeatureSet correction_features;   // residual: inputs of the correction model
+  FeatureSet correction_features{"log", 4};  // gp, residual: inputs of the correction model
   int correction_degree = 2;        // residual: polynomial degree of the ridge correction (1..3)
+  FeatureSet scratch_features;      // scratch, linear, poly, gbt baselines
   int poly_degree = 2;              // poly baseline
   MlpArch scratch_arch;             // scratch baseline
   GbtOptions gbt;

@@ -1,0 +1,225 @@
+// Gaussian-process regression: the kernel, prediction (posterior mean), JSON, and fitting by maximizing the
+// log marginal likelihood over log hyperparameters with Adam from a few deterministic starts.
+#include <cmath>
+
+#include <Eigen/Cholesky>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "modewise/predict/target_model.h"
+#include "modewise/util/error.h"
+#include "predict/fitters.h"
+#include "predict/json_util.h"
+
+namespace modewise::predict {
+
+namespace {
+constexpr double kSqrt5 = 2.23606797749979;
+
+// Squared scaled distances between the columns of a and b.
+Eigen::MatrixXd scaled_sqdist(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::VectorXd& lengths) {
+  Eigen::MatrixXd as = a.array().colwise() / lengths.array();
+  Eigen::MatrixXd bs = b.array().colwise() / lengths.array();
+  Eigen::MatrixXd d2 = -2.0 * as.transpose() * bs;
+  d2.colwise() += as.colwise().squaredNorm().transpose();
+  d2.rowwise() += bs.colwise().squaredNorm();
+  return d2.cwiseMax(0.0);
+}
+}  // namespace
+
+Eigen::MatrixXd GpTarget::kernel_matrix(const GpKernel& k, const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
+  MW_CHECK(a.rows() == b.rows() && k.lengths.size() == a.rows());
+  Eigen::ArrayXXd r = scaled_sqdist(a, b, k.lengths).array().sqrt();
+  Eigen::ArrayXXd m = (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * (-kSqrt5 * r).exp();
+  Eigen::MatrixXd lin = (a.transpose() * b).array() + k.sigma0 * k.sigma0;
+  return k.matern_var * m.matrix() + k.linear_var * lin;
+}
+
+Eigen::VectorXd GpTarget::predict_log(FeatureCache& fc) const {
+  Eigen::MatrixXd z = input.apply(inputs.gather(fc));
+  Eigen::VectorXd mean = kernel_matrix(kernel, z, train) * alpha;
+  return (mean.array() * target.sd + target.mean).matrix() + inputs.offset_values(fc);
+}
+
+nlohmann::json GpTarget::to_json() const {
+  nlohmann::json cols = nlohmann::json::array();
+  for (Eigen::Index c = 0; c < train.cols(); ++c)
+    cols.push_back(std::vector<double>(train.col(c).data(), train.col(c).data() + train.rows()));
+  return {{"kind", "gp"},
+          {"inputs", predict::to_json(inputs)},
+          {"input", predict::to_json(input)},
+          {"target_mean", target.mean},
+          {"target_sd", target.sd},
+          {"kernel",
+           {{"matern_var", kernel.matern_var},
+            {"linear_var", kernel.linear_var},
+            {"sigma0", kernel.sigma0},
+            {"noise_var", kernel.noise_var},
+            {"lengths", std::vector<double>(kernel.lengths.data(), kernel.lengths.data() + kernel.lengths.size())}}},
+          {"train", cols},
+          {"alpha", std::vector<double>(alpha.data(), alpha.data() + alpha.size())},
+          {"log_marginal_likelihood", log_marginal_likelihood}};
+}
+
+std::unique_ptr<GpTarget> GpTarget::from_json(const nlohmann::json& j, const std::string& where) {
+  auto t = std::make_unique<GpTarget>();
+  t->inputs = correction_inputs_from_json(detail::field(j, "inputs", where), where + ".inputs");
+  const size_t d = t->inputs.size();
+  t->input = scaler_from_json(detail::field(j, "input", where), where + ".input", d);
+  t->target.mean = detail::number(j, "target_mean", where);
+  t->target.sd = detail::number(j, "target_sd", where);
+  if (!(t->target.sd > 0)) throw Error("{}.target_sd: expected a positive number", where);
+  const auto& k = detail::field(j, "kernel", where);
+  const std::string kw = where + ".kernel";
+  t->kernel.matern_var = detail::number(k, "matern_var", kw);
+  t->kernel.linear_var = detail::number(k, "linear_var", kw);
+  t->kernel.sigma0 = detail::number(k, "sigma0", kw);
+  t->kernel.noise_var = detail::number(k, "noise_var", kw);
+  auto lengths = detail::numbers(k, "lengths", kw, d);
+  for (double l : lengths)
+    if (!(l > 0)) throw Error("{}.lengths: expected positive length scales, found {}", kw, l);
+  t->kernel.lengths = Eigen::Map<Eigen::VectorXd>(lengths.data(), static_cast<Eigen::Index>(d));
+  const auto& cols = detail::field(j, "train", where);
+  if (!cols.is_array() || cols.empty()) throw Error("{}.train: expected a non-empty array of input vectors", where);
+  t->train.resize(static_cast<Eigen::Index>(d), static_cast<Eigen::Index>(cols.size()));
+  for (size_t c = 0; c < cols.size(); ++c) {
+    auto v = detail::numbers(cols[c], fmt::format("{}.train[{}]", where, c), d);
+    for (size_t r = 0; r < d; ++r) t->train(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(c)) = v[r];
+  }
+  auto alpha = detail::numbers(j, "alpha", where, cols.size());
+  t->alpha = Eigen::Map<Eigen::VectorXd>(alpha.data(), static_cast<Eigen::Index>(alpha.size()));
+  t->log_marginal_likelihood = detail::number(j, "log_marginal_likelihood", where);
+  return t;
+}
+
+namespace detail {
+
+namespace {
+
+// Log hyperparameters: [log matern_var, log lengths..., log linear_var, log sigma0^2, log noise_var].
+struct GpObjective {
+  const Eigen::MatrixXd& z;  // d x n
+  const Eigen::VectorXd& y;  // standardized targets
+  std::vector<Eigen::MatrixXd> sq;  // per-dimension squared differences (n x n)
+
+  GpObjective(const Eigen::MatrixXd& z_, const Eigen::VectorXd& y_) : z(z_), y(y_) {
+    for (Eigen::Index k = 0; k < z.rows(); ++k) {
+      Eigen::MatrixXd s(z.cols(), z.cols());
+      for (Eigen::Index i = 0; i < z.cols(); ++i)
+        for (Eigen::Index j = 0; j < z.cols(); ++j) s(i, j) = (z(k, i) - z(k, j)) * (z(k, i) - z(k, j));
+      sq.push_back(std::move(s));
+    }
+  }
+
+  static GpKernel kernel(const Eigen::VectorXd& th) {
+    const Eigen::Index d = th.size() - 4;
+    GpKernel k;
+    k.matern_var = std::exp(th(0));
+    k.lengths = th.segment(1, d).array().exp();
+    k.linear_var = std::exp(th(d + 1));
+    k.sigma0 = std::sqrt(std::exp(th(d + 2)));
+    k.noise_var = std::exp(th(d + 3));
+    return k;
+  }
+
+  // Log marginal likelihood and its gradient; -inf when K is not positive definite.
+  double value(const Eigen::VectorXd& th, Eigen::VectorXd* grad, Eigen::VectorXd* alpha_out) const {
+    const Eigen::Index d = z.rows(), n = z.cols();
+    GpKernel k = kernel(th);
+    Eigen::MatrixXd r2 = Eigen::MatrixXd::Zero(n, n);
+    for (Eigen::Index i = 0; i < d; ++i) r2 += sq[static_cast<size_t>(i)] / (k.lengths(i) * k.lengths(i));
+    Eigen::ArrayXXd r = r2.array().sqrt();
+    Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
+    Eigen::MatrixXd m = ((1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * e).matrix();
+    Eigen::MatrixXd lin = (z.transpose() * z).array() + k.sigma0 * k.sigma0;
+    Eigen::MatrixXd kk = k.matern_var * m + k.linear_var * lin;
+    kk.diagonal().array() += k.noise_var + 1e-10;
+    Eigen::LLT<Eigen::MatrixXd> llt(kk);
+    if (llt.info() != Eigen::Success) return -INFINITY;
+    Eigen::VectorXd alpha = llt.solve(y);
+    double logdet = 2.0 * llt.matrixL().toDenseMatrix().diagonal().array().log().sum();
+    double lml = -0.5 * y.dot(alpha) - 0.5 * logdet - 0.5 * static_cast<double>(n) * std::log(2 * M_PI);
+    if (alpha_out) *alpha_out = alpha;
+    if (grad) {
+      Eigen::MatrixXd w = alpha * alpha.transpose() - llt.solve(Eigen::MatrixXd::Identity(n, n));
+      grad->resize(th.size());
+      auto half_tr = [&](const Eigen::MatrixXd& dk) { return 0.5 * (w.array() * dk.array()).sum(); };
+      (*grad)(0) = half_tr(k.matern_var * m);
+      Eigen::ArrayXXd common = k.matern_var * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e;
+      for (Eigen::Index i = 0; i < d; ++i)
+        (*grad)(1 + i) = half_tr((common * sq[static_cast<size_t>(i)].array() / (k.lengths(i) * k.lengths(i))).matrix());
+      (*grad)(d + 1) = half_tr(k.linear_var * lin);
+      (*grad)(d + 2) = 0.5 * k.linear_var * k.sigma0 * k.sigma0 * w.sum();
+      (*grad)(d + 3) = 0.5 * k.noise_var * w.trace();
+    }
+    return lml;
+  }
+};
+
+}  // namespace
+
+GpTarget fit_gp_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const CorrectionInputs& in,
+                       const GpOptions& opt) {
+  MW_CHECK(log_y.size() > 1);
+  GpTarget t;
+  t.inputs = in;
+  Eigen::MatrixXd x = in.gather(fc);
+  t.input = Scaler::fit(x);
+  t.train = t.input.apply(x);
+  Eigen::VectorXd resid = log_y - in.offset_values(fc);
+  t.target = TargetScale::fit(resid);
+  Eigen::VectorXd y = (resid.array() - t.target.mean) / t.target.sd;
+  const Eigen::Index d = t.train.rows(), p = d + 4;
+  GpObjective obj(t.train, y);
+  // Bounds on log hyperparameters (as in common GP libraries): variances 1e-5..1e5, lengths 1e-2..1e3,
+  // noise variance opt.min_noise_var..1e-1.
+  Eigen::VectorXd lo(p), hi(p);
+  lo.setConstant(std::log(1e-5));
+  hi.setConstant(std::log(1e5));
+  lo.segment(1, d).setConstant(std::log(1e-2));
+  hi.segment(1, d).setConstant(std::log(1e3));
+  lo(d + 3) = std::log(opt.min_noise_var);
+  hi(d + 3) = std::log(1e-1);
+  double best = -INFINITY;
+  Eigen::VectorXd best_th;
+  for (double start_length : opt.start_lengths) {
+    Eigen::VectorXd th(p);
+    th(0) = 0;
+    th.segment(1, d).setConstant(std::log(start_length));
+    th(d + 1) = std::log(0.1);
+    th(d + 2) = 0;
+    th(d + 3) = std::log(std::max(1e-4, opt.min_noise_var));
+    Eigen::VectorXd m = Eigen::VectorXd::Zero(p), v = Eigen::VectorXd::Zero(p), g;
+    double run_best = -INFINITY;
+    Eigen::VectorXd run_th = th;
+    for (int it = 1; it <= opt.iterations; ++it) {
+      double f = obj.value(th, &g, nullptr);
+      if (!std::isfinite(f)) {  // step back toward the last good point with more noise
+        th = run_th;
+        th(d + 3) = std::min(hi(d + 3), th(d + 3) + 1.0);
+        continue;
+      }
+      if (f > run_best) {
+        run_best = f;
+        run_th = th;
+      }
+      // Adam ascent on the log hyperparameters, learning rate decaying from lr to lr/10.
+      const double lr = opt.learning_rate * (1.0 - 0.9 * static_cast<double>(it) / opt.iterations);
+      m = 0.9 * m + 0.1 * g;
+      v = 0.999 * v + 0.001 * g.cwiseProduct(g);
+      Eigen::ArrayXd mh = m.array() / (1 - std::pow(0.9, it)), vh = v.array() / (1 - std::pow(0.999, it));
+      th = (th.array() + lr * mh / (vh.sqrt() + 1e-8)).matrix().cwiseMax(lo).cwiseMin(hi);
+    }
+    if (run_best > best) {
+      best = run_best;
+      best_th = run_th;
+    }
+  }
+  if (!std::isfinite(best)) throw Error("Gaussian-process fit failed: the kernel matrix is singular for every setting");
+  t.kernel = GpObjective::kernel(best_th);
+  t.log_marginal_likelihood = obj.value(best_th, nullptr, &t.alpha);
+  return t;
+}
+
+}  // namespace detail
+}  // namespace modewise::predict
