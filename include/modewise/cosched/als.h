@@ -1,0 +1,49 @@
+// ALS: active-learning search. Profiling depends on the workloads and a set of budget scenarios (the range
+// of budgets to serve), not on one budget: a few space-filling modes first, then, repeatedly, the surrogate
+// (surrogate.h) is refitted and the next modes are those whose optimistic prediction most improves the
+// feasible optimum summed over the scenarios (relative to the best profiled answer of each scenario).
+// Answers for any budget come from the profiled modes (their Pareto-optimal subset), so they are reused
+// across budgets and checked against measured values.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "modewise/cosched/planner.h"
+
+namespace modewise::cosched {
+
+struct AlsOptions {
+  int max_modes = 50;
+  int initial_modes = 8;    // space-filling start (top corner included)
+  int batch = 3;            // modes chosen per surrogate fit
+  double optimism = 1.0;    // acquisition: mean - optimism * sd of log time and log power
+  int scenarios = 160;      // budget scenarios sampled for a single budget (scenarios_around)
+  uint64_t seed = 1;
+};
+
+// `count` budgets spread around one budget (rate, latency and power scaled by up to -/+ 20%, 25%, 15%),
+// the budget itself first.
+std::vector<Budget> scenarios_around(const Budget& budget, int count, uint64_t seed);
+// `count` budgets drawn log-uniformly from a box of rates, latencies and powers.
+struct BudgetBox {
+  double rate_lo = 0, rate_hi = 0, latency_lo_ms = 0, latency_hi_ms = 0, power_lo_w = 0, power_hi_w = 0;
+};
+std::vector<Budget> scenarios_in_box(const BudgetBox& box, int count, uint64_t seed);
+
+class AlsPlanner {
+ public:
+  AlsPlanner(ProfileOracle& oracle, std::vector<Budget> scenarios, AlsOptions options, Margins margins);
+  void profile();                       // spends up to max_modes profiled modes
+  Plan answer(const Budget& budget) const;  // best profiled choice for any budget (no new profiling)
+  // Profiled modes that no other profiled mode dominates (faster and lower-power for every task).
+  const std::vector<size_t>& pareto_modes() const { return pareto_; }
+
+ private:
+  ProfileOracle& oracle_;
+  std::vector<Budget> scenarios_;
+  AlsOptions options_;
+  Margins margins_;
+  std::vector<size_t> pareto_;
+};
+
+}  // namespace modewise::cosched

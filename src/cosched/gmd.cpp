@@ -1,0 +1,139 @@
+// GMD: gradient-descent search over the mode lattice for one budget, at most max_modes profiled modes.
+// Time falls and power rises with every knob (cores, CPU, GPU, EMC clocks), so training throughput peaks at
+// the top corner and the optimum sits where the power budget binds. GMD:
+//  1. Profiles the top corner (every axis at its highest level). When its best batch size meets the power
+//     budget there, nothing is faster: done.
+//  2. Profiles one level down along each axis: the finite differences are the gradient of log time and power
+//     along every axis (the informative corners).
+//  3. Descends: a local model of the lattice (cosched/additive.h: additive per-axis level effects with a
+//     smoothness prior, so the measured gradient extrapolates as a line search along each axis, plus weak
+//     pairwise interactions) is refitted on every profiled mode; the next mode is the best predicted
+//     (mode, batch size). While nothing feasible is known the prediction is inflated by 5% per consecutive
+//     miss, aiming inside the predicted boundary. Continues until max_modes are profiled.
+// The batch size is chosen exactly at every profiled mode. The answer is the best profiled (mode, batch
+// size), checked against measured values (with safety margins when profiling is noisy).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "cosched/additive.h"
+#include "cosched/plan_util.h"
+#include "modewise/cosched/planner.h"
+#include "modewise/util/error.h"
+
+namespace modewise::cosched {
+
+namespace {
+
+constexpr int kAxes = ModeLattice::kAxes;
+// Predicted time and power are inflated by this factor per consecutive miss while no feasible mode is known
+// (tuned on the emulator: 0.02 to 0.08 all work, 0.05 best).
+constexpr double kCaution = 0.05;
+
+class Gmd {
+ public:
+  Gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins)
+      : o_(oracle), lat_(oracle.lattice()), w_(oracle.workloads()), budget_(budget), margins_(margins),
+        max_modes_(max_modes) {}
+
+  Plan run();
+
+ private:
+  bool room() const { return o_.profiled_modes() < max_modes_; }
+  // Profile a mode (if inside the lattice, available and within budget); returns whether it is feasible.
+  bool probe(const ModeLattice::Coords& c);
+  Plan answer() const { return detail::make_plan(o_, best_, best_ok_, budget_); }
+
+  ProfileOracle& o_;
+  const ModeLattice& lat_;
+  const Workloads& w_;
+  Budget budget_;
+  Margins margins_;
+  int max_modes_;
+  Choice best_;
+  bool best_ok_ = false, any_ = false;
+};
+
+bool Gmd::probe(const ModeLattice::Coords& c) {
+  if (!lat_.contains(c)) return false;
+  const size_t i = lat_.index(c);
+  if (!lat_.available(i) || (!o_.measured(i) && !room())) return false;
+  bool ok;
+  Choice choice = best_at_mode(o_.measure(i), i, w_, budget_, margins_, &ok);
+  if (!any_ || better(choice, ok, best_, best_ok_, budget_)) best_ = choice, best_ok_ = ok, any_ = true;
+  return ok;
+}
+
+Plan Gmd::run() {
+  const std::vector<size_t> avail = lat_.available_indices();
+  size_t top = avail.back();
+  for (size_t i : avail) {
+    auto c = lat_.coords(i), t = lat_.coords(top);
+    if (c[0] + c[1] + c[2] + c[3] > t[0] + t[1] + t[2] + t[3]) top = i;
+  }
+  const ModeLattice::Coords x = lat_.coords(top);
+  probe(x);
+  {  // Done when the fastest batch size that meets latency also meets power at the top corner.
+    const ModeProfile& p = *o_.find(top);
+    double relaxed = 0;
+    bool latency_possible = false;
+    for (size_t k = 0; k < w_.infer_batch_sizes.size(); ++k) {
+      Outcome out = evaluate(p.train, p.infer[k], w_.train_batch_size, w_.infer_batch_sizes[k], budget_.arrival_rate_per_s);
+      Violation v = check(out, budget_, margins_.latency, margins_.power);
+      if (v.latency_excess_ms > 0 || v.duty_excess > 0) continue;
+      latency_possible = true;
+      relaxed = std::max(relaxed, out.train_throughput);
+    }
+    if (!latency_possible) return answer();  // slower modes only add latency
+    if (best_ok_ && best_.outcome.train_throughput >= relaxed * (1 - 1e-9)) return answer();
+  }
+  for (int a = 0; a < kAxes; ++a) {  // the gradient: one level down along each axis
+    auto y = x;
+    --y[a];
+    probe(y);
+  }
+  const size_t nb = w_.infer_batch_sizes.size();
+  detail::AdditiveModel time_model(lat_, true), power_model(lat_, false);
+  Eigen::MatrixXd yt, yp;
+  ModeProfile pred;
+  pred.infer.resize(nb);
+  int misses = 0;  // consecutive infeasible probes while nothing feasible is known
+  while (room()) {
+    const auto& measured = o_.measured_modes();
+    yt.resize(measured.size(), 1 + nb);
+    yp.resize(measured.size(), 1 + nb);
+    for (size_t r = 0; r < measured.size(); ++r) {
+      const ModeProfile& m = *o_.find(measured[r]);
+      yt(r, 0) = std::log(m.train.time_ms), yp(r, 0) = m.train.power_w;
+      for (size_t k = 0; k < nb; ++k) yt(r, 1 + k) = std::log(m.infer[k].time_ms), yp(r, 1 + k) = m.infer[k].power_w;
+    }
+    time_model.fit(measured, yt);
+    power_model.fit(measured, yp);
+    const double caution = best_ok_ ? 1.0 : 1.0 + kCaution * (1 + misses);
+    size_t next = lat_.size();
+    Choice next_c;
+    bool next_ok = false;
+    for (size_t i : avail) {
+      if (o_.measured(i)) continue;
+      const Eigen::VectorXd t = time_model.predict(i), p = power_model.predict(i);
+      pred.train = {caution * std::exp(t[0]), caution * std::max(0.1, p[0])};
+      for (size_t k = 0; k < nb; ++k) pred.infer[k] = {caution * std::exp(t[1 + k]), caution * std::max(0.1, p[1 + k])};
+      bool ok;
+      Choice c = best_at_mode(pred, i, w_, budget_, margins_, &ok);
+      if (next == lat_.size() || better(c, ok, next_c, next_ok, budget_)) next = i, next_c = c, next_ok = ok;
+    }
+    if (next == lat_.size()) break;
+    const bool ok = probe(lat_.coords(next));
+    misses = (!ok && !best_ok_) ? misses + 1 : 0;
+  }
+  return answer();
+}
+
+}  // namespace
+
+Plan plan_gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins) {
+  const int limit = std::max(1, std::min<int>(max_modes, static_cast<int>(oracle.lattice().available_count())));
+  return Gmd(oracle, budget, limit, margins).run();
+}
+
+}  // namespace modewise::cosched
