@@ -19,6 +19,7 @@ struct SimCheckOptions {
   std::string data;  // empty: data/pagoda-maxn-inference.csv in the source tree
   double time_tol_pct = 20, power_tol_pct = 15;
   bool json = false;
+  bool fit = false;
 };
 
 std::string status_of(const sim::CheckRow& r) {
@@ -31,6 +32,11 @@ void run_sim_check(const SimCheckOptions& o) {
   device::DeviceSpec spec = device::builtin_device("orin-agx");
   auto points = sim::read_reference_csv(path);
   sim::Tolerance tol{o.time_tol_pct / 100.0, o.power_tol_pct / 100.0};
+  if (o.fit) {  // offline calibration helper: prints fitted values, changes nothing
+    info("fitting the emulator's calibrated parameters to " + path + " (values to copy into src/sim/)");
+    std::cout << sim::fit_to_reference(spec, points, tol);
+    return;
+  }
   sim::CheckResult res = sim::check_against_reference(spec, points, tol);
 
   if (o.json) {
@@ -95,7 +101,11 @@ Registrar reg(90, "sim-check", [](CLI::App& app, GlobalOptions&) {
   cmd->add_option("--power-tol-pct", o->power_tol_pct, "Tolerance on power, percent")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  cmd->add_flag("--json", o->json, "JSON output");
+  auto* json = cmd->add_flag("--json", o->json, "JSON output");
+  cmd->add_flag("--fit", o->fit,
+                "Calibration helper: fit the emulator's calibrated parameters to the reference points and print "
+                "old -> new values (for developers; the emulator itself is unchanged)")
+      ->excludes(json);
   cmd->callback([o] { run_sim_check(*o); });
 });
 
