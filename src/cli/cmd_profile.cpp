@@ -14,6 +14,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
+#include "modewise/device/grid.h"
 #include "modewise/profile/campaign.h"
 #include "modewise/profile/replay.h"
 #include "modewise/sim/emulator.h"
@@ -100,7 +101,23 @@ void check_options(const ProfileOptions& o) {
   if (util::trim(o.workload).empty()) throw UsageError("--workload: expected a workload name");
 }
 
-// The workload must exist before a campaign is registered: the emulator's catalog, or rows of the replay file.
+// A bare name that is no built-in device gets the device error (listing the built-in names), not a backend error.
+void check_device_arg(const std::string& arg) {
+  if (arg.find(':') == std::string::npos && arg != "jetson" && !util::starts_with(arg, "nvml"))
+    device::resolve_device(arg);  // throws UsageError naming the device and the known ones
+}
+
+// The workload and the modes must exist before a campaign is registered.
+void check_modes(device::Backend& backend, const device::WorkloadRequest& w,
+                 const std::vector<device::PowerMode>& modes) {
+  if (auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend)) {
+    replay->check_modes(w, modes);  // names the file, the missing mode and what the file has
+  } else {
+    for (const auto& m : modes) device::validate_mode(backend.spec(), m);
+  }
+}
+
+// The emulator's catalog, or rows of the replay file.
 void check_workload(device::Backend& backend, const device::WorkloadRequest& w) {
   if (auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend)) {
     replay->modes_for(w);  // throws, naming the file and the workloads it has
@@ -129,6 +146,8 @@ std::vector<device::PowerMode> campaign_modes(device::Backend& backend, const Pr
   return profile::resolve_modes(backend.spec(), o.modes, o.grid, o.seed);
 }
 
+std::string plural(size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
+
 void print_summary(const profile::CampaignOutcome& out, const std::string& provenance) {
   const profile::ProfileRow* fastest = nullptr;
   const profile::ProfileRow* frugal = nullptr;
@@ -136,8 +155,8 @@ void print_summary(const profile::CampaignOutcome& out, const std::string& prove
     if (!fastest || r.time_ms < fastest->time_ms) fastest = &r;
     if (!frugal || r.energy_or_derived_j() < frugal->energy_or_derived_j()) frugal = &r;
   }
-  info(fmt::format("campaign {}: {} of {} modes done ({} resumed, {} measured now) in {}", out.id,
-                   out.resumed + out.measured, out.total, out.resumed, out.measured,
+  info(fmt::format("campaign {}: {} of {} done ({} resumed, {} measured now) in {}", out.id,
+                   out.resumed + out.measured, plural(out.total, "mode"), out.resumed, out.measured,
                    util::format_duration(out.elapsed_s)));
   if (fastest)
     info(fmt::format("fastest: {} at {} ms/minibatch, {} W; least energy: {} at {} J/minibatch ({})",
@@ -147,6 +166,7 @@ void print_summary(const profile::CampaignOutcome& out, const std::string& prove
 
 void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   check_options(o);
+  check_device_arg(o.device);
   auto backend = open_backend_arg(o.device, g, o.seed);
   note_provenance(*backend);
   device::WorkloadRequest w;
@@ -164,6 +184,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   spec.provenance = device::to_string(backend->provenance());
   spec.workload = w;
   spec.modes = campaign_modes(*backend, o, w);
+  check_modes(*backend, w, spec.modes);
   spec.minibatches = o.minibatches;
   spec.warmup_allowance = o.warmup_allowance;
   spec.seed = o.seed;
@@ -191,11 +212,12 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
     resumed = done;
     total = all;
     if (done == all)
-      info(fmt::format("campaign {} is already complete ({} modes); rewriting {}", id, all, o.out));
+      info(fmt::format("campaign {} is already complete ({}); rewriting {}", id, plural(all, "mode"), o.out));
     else if (done > 0)
       info(fmt::format("resuming campaign {}: {} of {} modes done", id, done, all));
     else
-      info(fmt::format("campaign {}: {} modes to profile{}", id, all, o.no_db ? "" : " (store: " + db->path() + ")"));
+      info(fmt::format("campaign {}: {} to profile{}", id, plural(all, "mode"),
+                       o.no_db ? " (--no-db: cannot be resumed)" : " (store: " + db->path() + ")"));
     progress.emplace(fmt::format("profile {}", w.workload), all - done, util::Progress::stderr_is_terminal());
   };
   cb.on_progress = [&](size_t, size_t, const device::PowerMode& next) { progress->update(measured, next.key()); };
@@ -214,7 +236,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   StopSignals signals;
   profile::CampaignOutcome result = profile::run_campaign(*backend, spec, *log, options, cb);
   if (progress) progress->finish();
-  print_summary(result, cli::provenance_label(backend->provenance(), backend->name()));
+  print_summary(result, spec.provenance);
   if (o.json) {
     nlohmann::json j = {{"campaign", result.id},     {"modes_total", result.total},   {"resumed", result.resumed},
                         {"measured", result.measured}, {"stopped", result.stopped},   {"elapsed_s", result.elapsed_s},

@@ -107,6 +107,16 @@ std::vector<PowerMode> ReplayBackend::modes_for(const device::WorkloadRequest& w
   return unique;
 }
 
+void ReplayBackend::check_modes(const device::WorkloadRequest& w, const std::vector<PowerMode>& modes) const {
+  std::vector<size_t> rows = matching(w);
+  for (const auto& m : modes) {
+    bool found = std::any_of(rows.begin(), rows.end(), [&](size_t i) { return profile_.rows[i].mode == m; });
+    if (!found)
+      throw Error("{}: no row for power mode {} with {}; the file has {} for it", path_, m.key(), workload_label(w),
+                  describe_modes(rows, m));
+  }
+}
+
 std::string ReplayBackend::describe_modes(const std::vector<size_t>& rows, const PowerMode& near) const {
   std::vector<PowerMode> modes;
   for (size_t i : rows)

@@ -31,6 +31,8 @@ class ReplayBackend : public device::Backend {
   // Rows for a workload, in file order. Throws Error listing the workloads the file has when none match.
   std::vector<ProfileRow> rows_for(const device::WorkloadRequest& workload) const;
   std::vector<device::PowerMode> modes_for(const device::WorkloadRequest& workload) const;
+  // Throws the Error run() would give for the first of `modes` the file lacks for this workload.
+  void check_modes(const device::WorkloadRequest& workload, const std::vector<device::PowerMode>& modes) const;
   const Profile& profile() const { return profile_; }
   bool spec_is_derived() const { return spec_derived_; }
 
