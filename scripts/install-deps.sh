@@ -7,6 +7,14 @@ missing=()
 for p in "${required[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Optional: headless Chromium, with which the tests render the HTML report (tests/cli/test_cli_report.cpp skips
+# without it). A large download, so only in CI (CI=true) or when asked: `make test WITH_CHROMIUM=1`.
+optional=(chromium)
+if [ "${CI:-}" = "true" ] || [ "${WITH_CHROMIUM:-0}" = "1" ]; then
+  for p in "${optional[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "modewise: installing Debian packages: ${missing[*]}" >&2
 SUDO=""
