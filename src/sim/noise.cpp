@@ -43,7 +43,7 @@ device::RunTrace draw_trace(const Estimate& est, int minibatches, uint64_t seed,
 
   // power samples: idle phase, then along the run
   for (double t = 0; t < nm.idle_s - 1e-9; t += nm.idle_sample_ms / 1000.0)
-    tr.power.push_back({t, idle_w * rng.lognormal(nm.power_sigma_sample)});
+    tr.power.push_back({t, idle_w * (1.0 + nm.power_sigma_sample * rng.normal())});
   double run_ms = (end_s - nm.idle_s) * 1000.0;
   double period_ms = std::clamp(run_ms / nm.target_run_samples, nm.min_sample_ms, nm.max_sample_ms);
   period_ms = std::max(period_ms, run_ms / nm.max_run_samples);
@@ -52,7 +52,7 @@ device::RunTrace draw_trace(const Estimate& est, int minibatches, uint64_t seed,
     double t = nm.idle_s + k * period_ms / 1000.0;
     if (t >= end_s) break;
     while (mb + 1 < tr.minibatches.size() && tr.minibatches[mb + 1].start_s <= t) ++mb;
-    tr.power.push_back({t, level_w[mb] * rng.lognormal(nm.power_sigma_sample)});
+    tr.power.push_back({t, level_w[mb] * (1.0 + nm.power_sigma_sample * rng.normal())});
   }
 
   tr.gpu_util = est.gpu_util;

@@ -13,13 +13,13 @@ struct NoiseModel {
   double idle_sample_ms = 50;       // sampling period while idle
   double time_sigma = 0.025;        // per-minibatch lognormal spread of time
   double power_sigma_minibatch = 0.01;  // per-minibatch spread of power
-  double power_sigma_sample = 0.01;     // per-sample sensor noise
+  double power_sigma_sample = 0.01;     // per-sample sensor noise (normal: small enough to stay positive)
   int warmup_minibatches = 3;
   double warmup_time_factor[3] = {2.5, 1.6, 1.2};   // x steady time
   double warmup_extra_ms[3] = {150, 40, 0};         // cudnn autotune, allocator growth
   double warmup_power_share = 0.2;  // warm-up power = idle + share x (running - idle) ...
   double warmup_max_rise = 0.08;    // ... but at most this fraction above idle
-  int max_run_samples = 4000;       // cap on power samples while running (keeps campaigns cheap)
+  int max_run_samples = 1500;       // cap on power samples while running (keeps campaigns cheap)
   int target_run_samples = 400;     // aim for this many samples while running...
   double min_sample_ms = 1, max_sample_ms = 50;  // ... at a period within these bounds
 };

@@ -214,7 +214,7 @@ TEST(SimBackend, ManyModesAreCheap) {
     ASSERT_EQ(tr.minibatches.size(), 50u);
     samples += tr.power.size();
   }
-  EXPECT_LT(samples, 4368u * 4100u);
+  EXPECT_LT(samples, 4368u * 1600u);
 }
 
 }  // namespace
