@@ -64,9 +64,19 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
     std::vector<roofline::Measured> anchors;
     for (size_t i : roofline::anchor_modes(modes)) anchors.push_back(roofline::measure_inference(*backend, req, modes[i]));
     cal = roofline::fit_model_calibration(a, rooflines, anchors);
-    info(fmt::format("calibrated on {} anchor modes of workload '{}': gpu_scale {:.2f}, host {:.1f} Mcycles, "
-                     "overlap {:.2f}, time fit error {:.1f}%",
-                     cal.anchors, workload, cal.gpu_scale, cal.host_mcycles, cal.overlap, 100 * cal.time_fit_rmse));
+    if (g.verbose)
+      for (const auto& m : anchors)
+        for (const auto& r : rooflines)
+          if (r.mode == m.mode) {
+            auto p = roofline::predict(r, a, cal);
+            info(fmt::format("anchor {}: profiled {:.3f} ms {:.4f} J, predicted {:.3f} ms (gpu {:.3f}, host {:.3f}) "
+                             "{:.4f} J", m.mode.key(), m.time_ms, m.energy_j, p.time_ms, p.gpu_ms, p.host_ms,
+                             p.energy_j));
+          }
+    info(fmt::format("calibrated on {} anchor modes of workload '{}': compute x{:.2f}, memory x{:.2f}, host {:.1f} "
+                     "Mcycles, overlap {:.2f}; fit error time {:.1f}%, energy {:.1f}%",
+                     cal.anchors, workload, cal.compute_scale, cal.memory_scale, cal.host_mcycles, cal.overlap,
+                     100 * cal.time_fit_rmse, 100 * cal.energy_fit_rmse));
   } else {
     warn("no anchor workload (--workload): host time uses the default dispatch cost per kernel; predictions are "
          "the uncalibrated roofline");
@@ -93,9 +103,11 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
                      {"grid", o.modes.empty() ? grid : o.modes}, {"modes", modes.size()},
                      {"chosen", mode_json(chosen)}, {"fastest", mode_json(fastest)}, {"maxn", mode_json(pmaxn)},
                      {"predicted_energy_saving", t.predicted_saving()},
-                     {"calibration", {{"anchors", cal.anchors}, {"workload", workload}, {"gpu_scale", cal.gpu_scale},
+                     {"calibration", {{"anchors", cal.anchors}, {"workload", workload}, {"compute_scale", cal.compute_scale},
+                                      {"memory_scale", cal.memory_scale},
                                       {"host_mcycles", cal.host_mcycles}, {"overlap", cal.overlap},
-                                      {"energy_scale", cal.energy_scale}, {"time_fit_rmse", cal.time_fit_rmse},
+                                      {"dynamic_scale", cal.dynamic_scale},
+                                      {"host_w_per_ghz2", cal.host_w_per_ghz2}, {"time_fit_rmse", cal.time_fit_rmse},
                                       {"energy_fit_rmse", cal.energy_fit_rmse}}},
                      {"provenance", provenance_label(backend->provenance(), backend->name())}};
     if (o.verify) j["verify"] = verify;

@@ -56,6 +56,9 @@ EvalResult evaluate_case(device::Backend& backend, const std::vector<ModeRooflin
   r.best_saving = 1 - measured[best].energy_j / e_maxn;
   r.tuned_saving = 1 - measured[t.chosen].energy_j / e_maxn;
   r.tuned_slowdown = measured[t.chosen].time_ms / measured[fastest].time_ms - 1;
+  r.best_slowdown = measured[best].time_ms / measured[fastest].time_ms - 1;
+  r.best_predicted_slowdown = t.predictions[best].time_ms / t.predictions[t.fastest].time_ms - 1;
+  r.guard_band = t.guard_band;
   return r;
 }
 
@@ -72,10 +75,14 @@ nlohmann::json eval_to_json(const EvalResult& r) {
           {"time_mape_roofline_only", r.time_mape_roofline},
           {"energy_mape_roofline_only", r.energy_mape_roofline},
           {"anchors", r.calibration.anchors},
-          {"gpu_scale", r.calibration.gpu_scale},
+          {"compute_scale", r.calibration.compute_scale},
+          {"memory_scale", r.calibration.memory_scale},
           {"host_mcycles", r.calibration.host_mcycles},
           {"overlap", r.calibration.overlap},
-          {"energy_scale", r.calibration.energy_scale},
+          {"dynamic_scale", r.calibration.dynamic_scale},
+          {"host_w_per_ghz2", r.calibration.host_w_per_ghz2},
+          {"time_fit_rmse", r.calibration.time_fit_rmse},
+          {"energy_fit_rmse", r.calibration.energy_fit_rmse},
           {"max_slowdown", r.max_slowdown},
           {"tuned_mode", mode(r.tuned)},
           {"best_mode", mode(r.best)},
@@ -84,6 +91,9 @@ nlohmann::json eval_to_json(const EvalResult& r) {
           {"best_saving", r.best_saving},
           {"gap_pp", r.gap_pp()},
           {"tuned_slowdown", r.tuned_slowdown},
+          {"best_slowdown", r.best_slowdown},
+          {"best_predicted_slowdown", r.best_predicted_slowdown},
+          {"guard_band", r.guard_band},
           {"within_slowdown", r.within_slowdown()}};
 }
 

@@ -3,6 +3,7 @@
 #include <exception>
 #include <limits>
 
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -82,6 +83,7 @@ const TensorInfo* OnnxGraph::find(const std::string& name) const {
 
 OnnxGraph load_onnx_graph(std::string_view bytes, const std::string& source) {
   OnnxGraph g;
+  std::vector<onnx::TensorProto> stripped;
   g.source = source;
   if (bytes.empty()) throw Error("{}: empty file (expected an ONNX model)", source);
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max()))
@@ -109,6 +111,32 @@ OnnxGraph load_onnx_graph(std::string_view bytes, const std::string& source) {
   }
   g.file_batch = fix_graph_inputs(*graph, g.initializers, source, has_rnn);
 
+  // Stripped weights (external data that is absent) become graph inputs of the same type and shape: the model
+  // stays valid for the checker, which validates every node against its schema before shape inference (whose
+  // per-op functions assume a checked model).
+  {
+    google::protobuf::RepeatedPtrField<onnx::TensorProto> kept;
+    for (auto& t : *graph->mutable_initializer()) {
+      if (t.data_location() != onnx::TensorProto::EXTERNAL) {
+        *kept.Add() = t;
+        continue;
+      }
+      stripped.push_back(t);
+      auto* in = graph->add_input();
+      in->set_name(t.name());
+      auto* tt = in->mutable_type()->mutable_tensor_type();
+      tt->set_elem_type(t.data_type());
+      auto* shape = tt->mutable_shape();
+      for (int64_t d : t.dims()) shape->add_dim()->set_dim_value(d);
+    }
+    graph->mutable_initializer()->Swap(&kept);
+  }
+  try {
+    onnx::checker::check_model(g.model);
+  } catch (const std::exception& e) {
+    throw Error("{}: not a valid ONNX model: {}", source, e.what());
+  }
+
   try {
     onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
     onnx::shape_inference::InferShapes(g.model, onnx::OpSchemaRegistry::Instance(), options);
@@ -119,6 +147,7 @@ OnnxGraph load_onnx_graph(std::string_view bytes, const std::string& source) {
   for (const auto& vi : graph->input()) g.tensors[vi.name()] = info_from_type(vi.type());
   for (const auto& vi : graph->value_info()) g.tensors[vi.name()] = info_from_type(vi.type());
   for (const auto& vi : graph->output()) g.tensors[vi.name()] = info_from_type(vi.type());
+  for (const auto& t : stripped) *graph->add_initializer() = t;  // back, for parameter counts and constness
   for (const auto& t : graph->initializer()) {
     TensorInfo info{std::vector<int64_t>(t.dims().begin(), t.dims().end()), true, t.data_type()};
     g.tensors[t.name()] = info;

@@ -36,6 +36,7 @@ namespace {
 
 struct Point {
   double flops = 0, bytes = 0, time_s = 0, energy_j = 0;
+  std::vector<double> idle_w;  // power samples before the first minibatch
 };
 
 Point measure(device::Backend& backend, double ai, int batch, const CalibrationOptions& o) {
@@ -50,7 +51,11 @@ Point measure(device::Backend& backend, double ai, int batch, const CalibrationO
   if (!(s.time_ms > 0) || !(s.power_w > 0))
     throw Error("{}: micro-benchmark {} (batch {}) gave no usable time/power at {}", backend.name(), req.workload,
                 batch, backend.current_mode().key());
-  return {work.gflop * 1e9, work.dram_mb * 1e6, s.time_ms / 1000.0, s.time_ms / 1000.0 * s.power_w};
+  Point p{work.gflop * 1e9, work.dram_mb * 1e6, s.time_ms / 1000.0, s.time_ms / 1000.0 * s.power_w, {}};
+  double first_start_s = trace.minibatches.empty() ? 0 : trace.minibatches.front().start_s;
+  for (const auto& sample : trace.power)
+    if (sample.t_s < first_start_s) p.idle_w.push_back(sample.power_w);
+  return p;
 }
 
 // Least squares E = a*W + b*Q + c*T with a, b, c >= 0 (drop negative coefficients and refit).
@@ -131,6 +136,9 @@ ModeRoofline calibrate_mode(device::Backend& backend, const device::PowerMode& m
     sq += rel * rel;
   }
   r.energy_fit_rmse = std::sqrt(sq / pts.size());
+  std::vector<double> idle;
+  for (const auto& p : pts) idle.insert(idle.end(), p.idle_w.begin(), p.idle_w.end());
+  r.idle_w = idle.size() >= 3 ? std::min(profile::median(idle), r.pi0_w) : 0;
   r.calibrated = true;
   return r;
 }
@@ -155,7 +163,7 @@ nlohmann::json rooflines_to_json(const std::vector<ModeRoofline>& rs) {
                      {"nominal_gbps", r.nominal_gbps}, {"peak_gflops", r.peak_gflops},
                      {"bandwidth_gbps", r.bandwidth_gbps}, {"ridge_flop_per_byte", r.ridge_flop_per_byte()},
                      {"overhead_ms", r.overhead_ms}, {"eps_flop_pj", r.eps_flop_pj}, {"eps_byte_pj", r.eps_byte_pj},
-                     {"pi0_w", r.pi0_w}, {"energy_fit_rmse", r.energy_fit_rmse}, {"calibrated", r.calibrated}});
+                     {"pi0_w", r.pi0_w}, {"idle_w", r.idle_w}, {"energy_fit_rmse", r.energy_fit_rmse}, {"calibrated", r.calibrated}});
   return modes;
 }
 
@@ -186,6 +194,7 @@ std::vector<ModeRoofline> rooflines_from_json(const nlohmann::json& j, const std
     r.eps_flop_pj = num("eps_flop_pj", 0, false);
     r.eps_byte_pj = num("eps_byte_pj", 0, false);
     r.pi0_w = num("pi0_w", 0, false);
+    r.idle_w = num("idle_w", 0, false);
     r.energy_fit_rmse = num("energy_fit_rmse", 0, false);
     r.calibrated = m.value("calibrated", true);
     out.push_back(r);

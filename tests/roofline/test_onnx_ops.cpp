@@ -49,7 +49,12 @@ struct GraphBuilder {
     for (auto& o : out) n->add_output(o);
     return n;
   }
-  void output(const std::string& name) { g->add_output()->set_name(name); }
+  void output(const std::string& name) {
+    auto* vi = g->add_output();
+    vi->set_name(name);
+    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+    vi->mutable_type()->mutable_tensor_type()->mutable_shape();  // rank unknown until shape inference
+  }
   ModelAnalysis analyze(int batch = 1, bool training = false) {
     return analyze_onnx_bytes(model.SerializeAsString(), "built.onnx", {batch, training});
   }
@@ -136,6 +141,9 @@ TEST(OnnxOps, UnknownOpsAreListedNotSkipped) {
   GraphBuilder b;
   b.input("x", {1, 10});
   b.node("Relu", {"x"}, {"y"});
+  auto* op = b.model.add_opset_import();
+  op->set_domain("com.example");
+  op->set_version(1);
   b.node("FancyOp", {"y"}, {"z"}, "com.example");
   b.output("z");
   ModelAnalysis a = b.analyze();

@@ -29,6 +29,9 @@ struct EvalResult {
   double best_saving = 0;      // measured, exhaustive best within the slowdown
   double tuned_slowdown = 0;   // measured T(tuned) / T(measured fastest) - 1
   double predicted_saving = 0;
+  double best_predicted_slowdown = 0;  // how the model saw the exhaustive best: T(best) / T(fastest) - 1
+  double best_slowdown = 0;            // measured
+  double guard_band = 0;
   double max_slowdown = 0;
   double gap_pp() const { return (best_saving - tuned_saving) * 100; }
   bool within_slowdown() const { return tuned_slowdown <= max_slowdown + 1e-9; }

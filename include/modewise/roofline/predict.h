@@ -1,10 +1,12 @@
 // Roofline-based latency and energy of a model at any calibrated mode, and the energy-optimal inference mode.
-//   gpu_ms  = gpu_scale * sum over layers of max(W_l / peak, Q_l / bandwidth)     (the time roofline per layer)
+//   gpu_ms  = sum over layers of max(compute_scale * W_l / peak, memory_scale * Q_l / bandwidth)
+//             (the time roofline per layer; the scales are the model's achieved fractions of the ceilings, inverted)
 //   host_ms = host_mcycles / f_cpu                  (the framework's main thread issuing the layers' kernels)
 //   time_ms = max(gpu_ms, host_ms) + overlap * min(gpu_ms, host_ms)
-//   energy  = eps_flop * W + eps_byte * Q + pi0 * time                               (the energy roofline)
-// gpu_scale, host_mcycles and overlap default to first-principles values (the micro-benchmark's efficiency,
-// a per-kernel dispatch cost) and can be calibrated from a few profiled "anchor" modes of the model itself.
+//   energy  = idle * time + dynamic_scale * (eps_flop * W + eps_byte * Q + (pi0 - idle) * gpu_time)
+//             + host_w_per_ghz2 * host_time * f_cpu^2                              (the energy roofline)
+// Without anchors the scales are 1, the host work is a default dispatch cost per kernel and host power is 0;
+// a few profiled "anchor" modes of the model itself calibrate them.
 #pragma once
 #include <limits>
 #include <string>
@@ -17,16 +19,18 @@
 namespace modewise::roofline {
 
 struct ModelCalibration {
-  double gpu_scale = 1.0;        // model kernels' time / the micro-benchmark roofline time
+  double compute_scale = 1.0;    // time of compute-bound work / the micro-benchmark's (1 / achieved fraction)
+  double memory_scale = 1.0;     // the same for memory-bound work
   double host_mcycles = 0;       // main-thread CPU work per inference (all samples of the batch), Mcycles
   double overlap = 0.3;          // share of the shorter of GPU and host time that does not overlap
-  double energy_scale = 1.0;     // measured / roofline energy at the anchors
+  double dynamic_scale = 1.0;    // multiplies the roofline's dynamic (above idle) energy
+  double host_w_per_ghz2 = 0;    // power of the busy host thread per GHz^2 of CPU clock
   int anchors = 0;               // profiled modes the values were fitted to (0: defaults)
   double time_fit_rmse = 0;      // relative RMS time error at the anchors
   double energy_fit_rmse = 0;
 };
 
-// Defaults from the analysis alone: gpu_scale 1, host work = kernels x kDefaultHostKcyclesPerKernel.
+// Defaults from the analysis alone: scales 1, host work = kernels x kDefaultHostKcyclesPerKernel.
 constexpr double kDefaultHostKcyclesPerKernel = 140;  // framework dispatch + driver launch per kernel
 ModelCalibration default_calibration(const ModelAnalysis& a);
 
@@ -40,7 +44,8 @@ struct Prediction {
 
 Prediction predict(const ModeRoofline& r, const ModelAnalysis& a, const ModelCalibration& c);
 
-// Pick anchor modes among `modes` (the fastest corner, and one step away along CPU, GPU and EMC).
+// Pick anchor modes among `modes`: the fastest corner; along CPU, GPU and EMC clocks the lowest, the middle and
+// the second-highest value with the other clocks at the top; and the fewest cores.
 std::vector<size_t> anchor_modes(const std::vector<device::PowerMode>& modes);
 
 struct Measured {
@@ -49,9 +54,9 @@ struct Measured {
 };
 // Profile `workload` (task infer) at a mode through the backend (warm-up rule, window of minibatches).
 Measured measure_inference(device::Backend& backend, const device::WorkloadRequest& workload,
-                           const device::PowerMode& mode, int minibatches = 24, int window = 16);
+                           const device::PowerMode& mode, int minibatches = 50, int window = 40);
 
-// Fit gpu_scale, host_mcycles, overlap (time) and energy_scale to measurements at calibrated modes.
+// Fit the scales, host_mcycles, overlap (time) and the energy terms to measurements at calibrated modes.
 ModelCalibration fit_model_calibration(const ModelAnalysis& a, const std::vector<ModeRoofline>& rooflines,
                                        const std::vector<Measured>& anchors);
 
@@ -61,10 +66,13 @@ struct TuneResult {
   size_t chosen = 0;                    // least predicted energy within max_slowdown of the fastest
   size_t maxn = std::numeric_limits<size_t>::max();  // index of MAXN among the modes, if present
   double max_slowdown = 0;
+  double guard_band = 0;                // taken off max_slowdown: the model's time error at the anchors
   double predicted_saving() const;      // 1 - E(chosen) / E(maxn); NaN without MAXN
 };
 
-// Throws UsageError for max_slowdown < 0 and Error for no modes.
+// Candidates: predicted time <= fastest x (1 + max_slowdown - guard band), the guard band being the model's
+// relative time error at its anchors (at most max_slowdown). Throws UsageError for max_slowdown < 0, Error for
+// no modes.
 TuneResult tune_inference(const std::vector<ModeRoofline>& rooflines, const ModelAnalysis& a,
                           const ModelCalibration& c, double max_slowdown, const device::PowerMode& maxn);
 

@@ -29,6 +29,7 @@ struct ModeRoofline {
   double eps_flop_pj = 0;     // energy per FLOP, pJ (0: no energy roofline)
   double eps_byte_pj = 0;     // energy per DRAM byte, pJ
   double pi0_w = 0;           // static power while running, W
+  double idle_w = 0;          // board power at this mode before the benchmark starts, W (0: unknown)
   double energy_fit_rmse = 0; // relative RMS error of the energy fit over the calibration points
   bool calibrated = false;
 
@@ -44,10 +45,10 @@ ModeRoofline nominal_roofline(const device::DeviceSpec& spec, const device::Powe
 struct CalibrationOptions {
   double low_ai = 0.25;    // FLOP/byte, memory-bound at every mode
   double mid_ai = 16;      // near the ridge: helps the energy fit
-  double high_ai = 2048;   // compute-bound at every mode
-  std::vector<int> batch_sizes = {2, 8};  // samples per run (the ERT streams 64 MiB per sample)
-  int minibatches = 16;    // per run, warm-up included
-  int window = 10;         // minibatches measured after warm-up
+  double high_ai = 512;    // compute-bound at every mode
+  std::vector<int> batch_sizes = {16, 64};  // samples per run (the ERT streams 64 MiB per sample)
+  int minibatches = 50;    // per run, warm-up included
+  int window = 40;         // minibatches measured after warm-up: enough power samples for the energy fit
 };
 
 // Profile the micro-benchmark at one mode through the backend and fit its rooflines. Throws Error when the
