@@ -49,11 +49,12 @@ struct GraphBuilder {
     for (auto& o : out) n->add_output(o);
     return n;
   }
-  void output(const std::string& name) {
+  void output(const std::string& name, std::vector<int64_t> dims) {
     auto* vi = g->add_output();
     vi->set_name(name);
-    vi->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
-    vi->mutable_type()->mutable_tensor_type()->mutable_shape();  // rank unknown until shape inference
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx::TensorProto::FLOAT);
+    for (auto d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
   }
   ModelAnalysis analyze(int batch = 1, bool training = false) {
     return analyze_onnx_bytes(model.SerializeAsString(), "built.onnx", {batch, training});
@@ -80,7 +81,7 @@ TEST(OnnxOps, ConvFollowsThePublishedFormula) {
   b.weight("bias", {4});
   auto* n = b.node("Conv", {"x", "w", "bias"}, {"y"});
   attr_ints(n, "pads", {1, 1, 1, 1});
-  b.output("y");
+  b.output("y", {1, 4, 16, 16});
   ModelAnalysis a = b.analyze();
   ASSERT_EQ(a.layers.size(), 1u);
   double out = 4 * 16 * 16;
@@ -106,7 +107,7 @@ TEST(OnnxOps, SymbolicBatchIsOneSample) {
   b.weight("w", {64, 32});
   b.node("MatMul", {"x", "w"}, {"y"});
   b.node("Relu", {"y"}, {"z"});
-  b.output("z");
+  b.output("z", {1, 32});
   ModelAnalysis a = b.analyze(2);
   EXPECT_EQ(a.file_batch, 1);
   EXPECT_DOUBLE_EQ(a.flops, 2 * (2.0 * 64 * 32 + 32));
@@ -117,7 +118,7 @@ TEST(OnnxOps, FixedBatchInTheFileIsDividedOut) {
   GraphBuilder b;
   b.input("x", {4, 10});
   b.node("Relu", {"x"}, {"y"});
-  b.output("y");
+  b.output("y", {4, 10});
   ModelAnalysis a = b.analyze(1);
   EXPECT_EQ(a.file_batch, 4);
   EXPECT_DOUBLE_EQ(a.flops, 10);
@@ -128,7 +129,7 @@ TEST(OnnxOps, OtherSymbolicDimsAreAnError) {
   b.input("x", {1, 10});
   b.g->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim(1)->set_dim_param("seq");
   b.node("Relu", {"x"}, {"y"});
-  b.output("y");
+  b.output("y", {1, 10});
   try {
     b.analyze();
     FAIL() << "expected an Error";
@@ -145,7 +146,7 @@ TEST(OnnxOps, UnknownOpsAreListedNotSkipped) {
   op->set_domain("com.example");
   op->set_version(1);
   b.node("FancyOp", {"y"}, {"z"}, "com.example");
-  b.output("z");
+  b.output("z", {1, 10});
   ModelAnalysis a = b.analyze();
   EXPECT_FALSE(a.complete());
   ASSERT_EQ(a.unknown_ops.count("com.example.FancyOp"), 1u);
@@ -164,7 +165,7 @@ TEST(OnnxOps, AttentionPatternIsTagged) {
   b.node("Div", {"s", "scale"}, {"s2"});
   b.node("Softmax", {"s2"}, {"p"});
   b.node("MatMul", {"p", "v"}, {"o"});
-  b.output("o");
+  b.output("o", {1, 4, 16, 8});
   ModelAnalysis a = b.analyze();
   EXPECT_EQ(a.layers[0].kind, LayerKind::attention);
   EXPECT_EQ(a.layers[2].kind, LayerKind::attention);
@@ -181,7 +182,7 @@ TEST(OnnxOps, RecurrentLayers) {
   b.weight("B", {1, 96});
   auto* n = b.node("GRU", {"x", "W", "R", "B"}, {"y"});
   attr_int(n, "hidden_size", 16);
-  b.output("y");
+  b.output("y", {5, 1, 1, 16});
   ModelAnalysis a = b.analyze();
   double h = 16, per_step = 2 * 3 * h * (8 + h) + 3 * h + 2 * 3 * h + 8 * h;
   EXPECT_DOUBLE_EQ(a.flops, 5 * per_step);
@@ -195,7 +196,7 @@ TEST(OnnxOps, PoolsCountTheirWindows) {
   attr_ints(n, "kernel_shape", {2, 2});
   attr_ints(n, "strides", {2, 2});
   b.node("GlobalAveragePool", {"m"}, {"g"});
-  b.output("g");
+  b.output("g", {1, 2, 1, 1});
   ModelAnalysis a = b.analyze();
   EXPECT_DOUBLE_EQ(a.layers[0].flops, 2 * 4 * 4 * 3);  // (k - 1) compares per output
   EXPECT_DOUBLE_EQ(a.layers[1].flops, 2 * 4 * 4);      // one add per input element
@@ -209,7 +210,7 @@ TEST(OnnxOps, ConstantSubgraphsAndViewsCostNothing) {
   b.node("Mul", {"x", "w2"}, {"y"});
   b.node("Shape", {"y"}, {"s"});
   b.node("Reshape", {"y", "s"}, {"z"});
-  b.output("z");
+  b.output("z", {1, 6});
   ModelAnalysis a = b.analyze();
   EXPECT_FALSE(a.layers[0].is_kernel());
   EXPECT_TRUE(a.layers[1].is_kernel());
@@ -222,7 +223,7 @@ TEST(OnnxOps, UndefinedInputIsAnError) {
   GraphBuilder b;
   b.input("x", {1, 6});
   b.node("Add", {"x", "ghost"}, {"y"});
-  b.output("y");
+  b.output("y", {1, 6});
   try {
     b.analyze();
     FAIL() << "expected an Error";
