@@ -106,9 +106,12 @@ double model_idle_power_w(const device::DeviceSpec& spec, const DeviceCoeffs& dc
   return dc.board_static_w + cpu + gpu + mem;
 }
 
-Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, const Framework& fw,
-                        const WorkloadParams& w, const device::WorkloadRequest& req, const device::PowerMode& mode,
-                        const SimOptions& options) {
+namespace {
+
+// The model at a mode whose GPU may run below its set clock (throttling): idle power stays that of the mode.
+Estimate estimate_at(const device::DeviceSpec& spec, const DeviceCoeffs& dc, const Framework& fw,
+                     const WorkloadParams& w, const device::WorkloadRequest& req, const device::PowerMode& mode,
+                     const SimOptions& options) {
   const bool train = req.task == "train" && !is_ert(w);
   const double bs = req.batch_size;
   const MinibatchWork work = model_work(w, req, fw);
@@ -181,7 +184,7 @@ Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, 
   const double vg = rel_voltage(dc, mode.gpu_mhz, spec.gpu_mhz.back());
   const double fc = frac_of_top(mode.cpu_mhz, spec.cpu_mhz), fg = frac_of_top(mode.gpu_mhz, spec.gpu_mhz);
   const double fe = frac_of_top(mode.emc_mhz, spec.emc_mhz);
-  e.idle_power_w = model_idle_power_w(spec, dc, mode);
+  e.idle_power_w = model_idle_power_w(spec, dc, mode);  // at the throttled clock when throttling
   const double cpu_dyn = dc.cpu_core_dyn_w * vc * vc * fc * busy_cores * (1.0 - dc.cpu_idle_activity);
   // SMs issuing work (compute time and per-kernel overhead) burn at the busy level; time a kernel only waits
   // for DRAM costs through the traffic it moves (so a faster memory clock never lowers GPU power).
@@ -194,7 +197,30 @@ Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, 
   const double mem_dyn = e.dram_gbps * 1e9 * dc.mem_pj_per_byte * 1e-12;
   (void)fe;
   e.power_w = e.idle_power_w + cpu_dyn + gpu_dyn + mem_dyn;
+  e.gpu_mhz_effective = mode.gpu_mhz;
   return e;
+}
+
+}  // namespace
+
+Estimate model_estimate(const device::DeviceSpec& spec, const DeviceCoeffs& dc, const Framework& fw,
+                        const WorkloadParams& w, const device::WorkloadRequest& req, const device::PowerMode& mode,
+                        const SimOptions& options) {
+  Estimate e = estimate_at(spec, dc, fw, w, req, mode, options);
+  const double cap_w = dc.throttle_w > 0 ? dc.throttle_w : spec.max_power_w * 1.1;
+  if (cap_w <= 0 || e.power_w <= cap_w) return e;
+  // Over-current throttling: the GPU clock drops (continuously) until board power is back at the cap.
+  double lo = spec.gpu_mhz.front() * 0.25, hi = mode.gpu_mhz;
+  for (int i = 0; i < 40; ++i) {
+    device::PowerMode m = mode;
+    m.gpu_mhz = 0.5 * (lo + hi);
+    (estimate_at(spec, dc, fw, w, req, m, options).power_w > cap_w ? hi : lo) = m.gpu_mhz;
+  }
+  device::PowerMode m = mode;
+  m.gpu_mhz = lo;
+  Estimate t = estimate_at(spec, dc, fw, w, req, m, options);
+  t.idle_power_w = e.idle_power_w;
+  return t;
 }
 
 }  // namespace modewise::sim::detail

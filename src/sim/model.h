@@ -42,6 +42,7 @@ struct DeviceCoeffs {
   double emc_static_max_w = 3.5;       // ... at the highest
   double mem_pj_per_byte = 40;         // DRAM + controller energy per byte moved
   double v_floor = 0.6;                // voltage at and below the knee, relative to top voltage
+  double throttle_w = 0;               // board power at which the GPU clock is throttled; 0: 1.1 x max_power_w
   double v_knee = 0.4;                 // frequency (relative to top) above which voltage rises linearly
 };
 

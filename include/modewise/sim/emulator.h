@@ -27,6 +27,7 @@ struct Estimate {
   double data_ms = 0;        // DataLoader time to produce one minibatch with the usable workers
   double idle_power_w = 0;   // board power at this mode with nothing running
   double dram_gbps = 0;      // mean DRAM traffic while running
+  double gpu_mhz_effective = 0;  // GPU clock actually running: below the mode's when power throttles it
   double energy_j() const { return time_ms / 1000.0 * power_w; }
   double stall_fraction() const { return time_ms > 0 ? fetch_ms / time_ms : 0; }
 };
