@@ -112,7 +112,7 @@ void ReplayBackend::check_modes(const device::WorkloadRequest& w, const std::vec
   for (const auto& m : modes) {
     bool found = std::any_of(rows.begin(), rows.end(), [&](size_t i) { return profile_.rows[i].mode == m; });
     if (!found)
-      throw Error("{}: no row for power mode {} with {}; the file has {} for it", path_, m.key(), workload_label(w),
+      throw Error("{}: no row for power mode {} with {}; for it the file has {}", path_, m.key(), workload_label(w),
                   describe_modes(rows, m));
   }
 }
@@ -153,7 +153,7 @@ device::RunTrace ReplayBackend::run(const device::WorkloadRequest& w, int miniba
   for (size_t i : rows)
     if (profile_.rows[i].mode == current_) hits.push_back(i);
   if (hits.empty())
-    throw Error("{}: no row for power mode {} with {}; the file has {} for it", path_, current_.key(),
+    throw Error("{}: no row for power mode {} with {}; for it the file has {}", path_, current_.key(),
                 workload_label(w), describe_modes(rows, current_));
   if (hits.size() > 1)
     throw Error("{}:{}: power mode {} with {} is also on line {} (add workload/task/batch_size columns, or "

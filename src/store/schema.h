@@ -72,13 +72,12 @@ CREATE TABLE samples (                  -- every minibatch of the run behind a r
   phase      TEXT NOT NULL CHECK (phase IN ('warmup', 'window', 'after')),
   PRIMARY KEY (result_id, idx)
 ) WITHOUT ROWID;
-CREATE TABLE power_samples (            -- the board power trace of the run behind a result
-  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-  idx       INTEGER NOT NULL,
-  t_s       REAL NOT NULL,
-  power_w   REAL NOT NULL,
-  PRIMARY KEY (result_id, idx)
-) WITHOUT ROWID;
+CREATE TABLE power_traces (             -- the board power trace of the run behind a result
+  result_id INTEGER PRIMARY KEY REFERENCES results(id) ON DELETE CASCADE,
+  samples   INTEGER NOT NULL,
+  t_s       BLOB NOT NULL,              -- `samples` little-endian IEEE-754 float64: seconds since the run start
+  power_w   BLOB NOT NULL               -- `samples` little-endian IEEE-754 float64: board power
+);
 CREATE INDEX results_by_campaign ON results (campaign_id, mode_index);
 )sql";
 

@@ -45,6 +45,7 @@ class Stmt {
   Stmt& bind(int index, const char* v) { return bind(index, std::string_view(v)); }
   Stmt& bind(int index, const std::string& v) { return bind(index, std::string_view(v)); }
   Stmt& bind_null(int index);
+  Stmt& bind_blob(int index, const void* data, size_t bytes);
 
   bool step();  // true: a row is available; false: done
   void run();   // step until done (statements without results)
@@ -56,6 +57,7 @@ class Stmt {
   int integer(int col) const { return static_cast<int>(int64(col)); }
   double real(int col) const;  // NULL reads as NaN
   std::string text(int col) const;  // NULL reads as ""
+  std::string blob(int col) const;  // the bytes; NULL reads as empty
 
  private:
   Db& db_;

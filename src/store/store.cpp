@@ -3,6 +3,8 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -19,6 +21,8 @@ namespace modewise::store {
 
 using sql::Stmt;
 using sql::Transaction;
+
+static_assert(std::endian::native == std::endian::little, "power traces are stored as little-endian float64");
 
 namespace {
 
@@ -98,10 +102,12 @@ Store::Store(const std::string& path, bool create) : path_(path) {
     }
     tx.commit();
   }
-  // WAL: readers never block the campaign writer; FULL: a committed mode survives a crash of the machine too.
+  // WAL: readers never block the campaign writer. synchronous = NORMAL (in WAL mode): a committed mode survives
+  // the process being killed at any point; a power cut may lose the last few committed modes (they are measured
+  // again on resume) but never corrupts the file.
   Stmt wal(*db_, "PRAGMA journal_mode = WAL");
   wal.run();
-  db_->exec("PRAGMA synchronous = FULL", "setting synchronous mode");
+  db_->exec("PRAGMA synchronous = NORMAL", "setting synchronous mode");
 }
 
 Store::~Store() = default;
@@ -197,12 +203,12 @@ bool Store::record_result(const profile::CampaignSpec& spec, const profile::Mode
     mb.run();
     mb.reset();
   }
-  Stmt ps(*db_, "INSERT INTO power_samples (result_id, idx, t_s, power_w) VALUES (?1, ?2, ?3, ?4)");
-  for (size_t i = 0; i < power.size(); ++i) {
-    ps.bind(1, result_id).bind(2, static_cast<int64_t>(i)).bind(3, power[i].t_s).bind(4, power[i].power_w);
-    ps.run();
-    ps.reset();
-  }
+  std::vector<double> t_s, power_w;
+  for (const auto& p : power) t_s.push_back(p.t_s), power_w.push_back(p.power_w);
+  Stmt ps(*db_, "INSERT INTO power_traces (result_id, samples, t_s, power_w) VALUES (?1, ?2, ?3, ?4)");
+  ps.bind(1, result_id).bind(2, static_cast<int64_t>(power.size()));
+  ps.bind_blob(3, t_s.data(), t_s.size() * sizeof(double)).bind_blob(4, power_w.data(), power_w.size() * sizeof(double));
+  ps.run();
   Stmt upd(*db_, fmt::format("UPDATE campaigns SET updated_at = {} WHERE id = ?1", kNow));
   upd.bind(1, id).run();
   tx.commit();
@@ -275,7 +281,7 @@ std::vector<StoredResult> Store::campaign_results(const std::string& id) {
          "SELECT r.id, r.mode_index, r.cores, r.cpu_mhz, r.gpu_mhz, r.emc_mhz, r.time_ms, r.power_w, r.energy_j, "
          "r.time_sd_ms, r.power_sd_w, r.samples, r.provenance, r.metrics_json, r.warmup_method, r.recorded_at, "
          "(SELECT count(*) FROM samples m WHERE m.result_id = r.id), "
-         "(SELECT count(*) FROM power_samples p WHERE p.result_id = r.id), d.name, w.name, w.task, w.batch_size "
+         "coalesce((SELECT p.samples FROM power_traces p WHERE p.result_id = r.id), 0), d.name, w.name, w.task, w.batch_size "
          "FROM results r JOIN campaigns c ON c.id = r.campaign_id JOIN devices d ON d.id = c.device_id "
          "JOIN workloads w ON w.id = c.workload_id WHERE r.campaign_id = ?1 ORDER BY r.mode_index, r.id");
   s.bind(1, id);
@@ -305,6 +311,28 @@ std::vector<StoredResult> Store::campaign_results(const std::string& id) {
     out.push_back(std::move(r));
   }
   return out;
+}
+
+device::RunTrace Store::load_trace(int64_t result_id) {
+  device::RunTrace t;
+  Stmt mb(*db_, "SELECT start_s, time_ms, fetch_ms, compute_ms FROM samples WHERE result_id = ?1 ORDER BY idx");
+  mb.bind(1, result_id);
+  while (mb.step()) t.minibatches.push_back({mb.real(0), mb.real(1), mb.real(2), mb.real(3)});
+  Stmt ps(*db_, "SELECT samples, t_s, power_w FROM power_traces WHERE result_id = ?1");
+  ps.bind(1, result_id);
+  if (ps.step()) {
+    size_t n = static_cast<size_t>(ps.int64(0));
+    std::string ts = ps.blob(1), pw = ps.blob(2);
+    if (ts.size() != n * sizeof(double) || pw.size() != n * sizeof(double))
+      throw Error("{}: power trace of result {} is damaged ({} samples, {} and {} bytes)", path_, result_id, n,
+                  ts.size(), pw.size());
+    t.power.resize(n);
+    for (size_t i = 0; i < n; ++i) {
+      std::memcpy(&t.power[i].t_s, ts.data() + i * sizeof(double), sizeof(double));
+      std::memcpy(&t.power[i].power_w, pw.data() + i * sizeof(double), sizeof(double));
+    }
+  }
+  return t;
 }
 
 std::vector<profile::ProfileRow> Store::campaign_rows(const std::string& id) {

@@ -137,6 +137,9 @@ TEST(Store, CampaignResultsAndRawSamplesRoundTrip) {
   store::StoreCampaignLog log(s, b.spec(), "modewise profile ...");
   auto out = profile::run_campaign(b, spec, log);
   ASSERT_EQ(out.rows.size(), 3u);
+  test::FakeBackend replay_of_mode_1;  // the fake is deterministic: the same run again
+  replay_of_mode_1.apply(spec.modes[1]);
+  auto log_trace_of_mode_1 = replay_of_mode_1.run(spec.workload, spec.minibatches + spec.warmup_allowance);
 
   auto results = s.campaign_results(spec.id());
   ASSERT_EQ(results.size(), 3u);
@@ -164,6 +167,19 @@ TEST(Store, CampaignResultsAndRawSamplesRoundTrip) {
   EXPECT_EQ(query_int(path, "SELECT count(*) FROM samples WHERE phase = 'window'"), 3 * 10);
   EXPECT_EQ(query_int(path, "SELECT count(*) FROM samples WHERE phase = 'after'"), 3 * 2);
   EXPECT_EQ(query_int(path, "SELECT count(*) FROM samples WHERE power_w IS NULL"), 0);
+  auto trace = s.load_trace(results[1].result_id);
+  const auto& original = log_trace_of_mode_1;
+  ASSERT_EQ(trace.minibatches.size(), original.minibatches.size());
+  for (size_t i = 0; i < trace.minibatches.size(); ++i) {
+    EXPECT_DOUBLE_EQ(trace.minibatches[i].start_s, original.minibatches[i].start_s);
+    EXPECT_DOUBLE_EQ(trace.minibatches[i].time_ms, original.minibatches[i].time_ms);
+    EXPECT_DOUBLE_EQ(trace.minibatches[i].fetch_ms, original.minibatches[i].fetch_ms);
+  }
+  ASSERT_EQ(trace.power.size(), original.power.size());
+  for (size_t i = 0; i < trace.power.size(); ++i) {
+    EXPECT_DOUBLE_EQ(trace.power[i].t_s, original.power[i].t_s);
+    EXPECT_DOUBLE_EQ(trace.power[i].power_w, original.power[i].power_w);
+  }
 
   auto c = s.find_campaign(spec.id().substr(0, 6));
   EXPECT_EQ(c.id, spec.id());

@@ -1,6 +1,6 @@
 // The profile store: one SQLite file (default ~/.local/share/modewise/modewise.db, --db PATH) holding devices,
 // workloads, campaigns (profiling runs and imported CSV files), per-mode results and the raw samples of every
-// run (per minibatch, and the board power trace). WAL journal, a busy timeout, synchronous=FULL, a versioned
+// run (per minibatch, and the board power trace). WAL journal, a busy timeout, synchronous=NORMAL, a versioned
 // schema (PRAGMA user_version) and an application id: a newer, foreign or corrupt file is a clear Error.
 // Every finished mode is one transaction, so a campaign killed at any point loses no finished mode.
 // Schema and guarantees: docs/PROFILING.md.
@@ -82,6 +82,8 @@ class Store {
   CampaignInfo find_campaign(const std::string& id_or_prefix);
   std::vector<StoredResult> campaign_results(const std::string& id);  // in mode order
   std::vector<profile::ProfileRow> campaign_rows(const std::string& id);
+  // The raw run behind a result: every minibatch and the power trace (utilizations are not kept).
+  device::RunTrace load_trace(int64_t result_id);
 
   // Import a profile CSV (profile.h schema) as one campaign per (device, workload, task, batch size).
   // Importing the same file content again replaces its rows. Errors name file:line and field.
