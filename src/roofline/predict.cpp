@@ -76,7 +76,7 @@ std::vector<size_t> anchor_modes(const std::vector<device::PowerMode>& modes) {
   device::PowerMode top{cores, *cpus.rbegin(), *gpus.rbegin(), *emcs.rbegin()};
   std::vector<device::PowerMode> wanted{top};
   auto vary = [&](const std::set<double>& s, double device::PowerMode::*field) {
-    for (size_t i : {size_t{0}, s.size() / 2, s.size() >= 2 ? s.size() - 2 : 0}) {
+    for (size_t i : {size_t{0}, s.size() / 2, s.size() >= 3 ? s.size() - 3 : 0, s.size() >= 2 ? s.size() - 2 : 0}) {
       device::PowerMode m = top;
       m.*field = nth(s, i);
       wanted.push_back(m);

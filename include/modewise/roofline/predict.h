@@ -44,8 +44,9 @@ struct Prediction {
 
 Prediction predict(const ModeRoofline& r, const ModelAnalysis& a, const ModelCalibration& c);
 
-// Pick anchor modes among `modes`: the fastest corner; along CPU, GPU and EMC clocks the lowest, the middle and
-// the second-highest value with the other clocks at the top; and the fewest cores.
+// Pick anchor modes among `modes`: the fastest corner; along CPU, GPU and EMC clocks the lowest, the middle, the
+// third- and the second-highest value with the other clocks at the top (denser near the top, where the
+// energy-optimal modes within a small slowdown lie); and the fewest cores.
 std::vector<size_t> anchor_modes(const std::vector<device::PowerMode>& modes);
 
 struct Measured {
