@@ -85,12 +85,9 @@ std::string format_saved_state(const SavedState& s) {
 }
 
 SavedState parse_saved_state(std::string_view text, const std::string& source) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error("{}: not a modewise state file (invalid JSON: {}); if it is stale, delete it", source, e.what());
-  }
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    throw Error("{}: not a modewise state file (not valid JSON); if no modewise process is running, delete it", source);
   auto fail = [&](const std::string& field, const std::string& expected) {
     return Error("{}: field '{}': expected {}", source, field, expected);
   };

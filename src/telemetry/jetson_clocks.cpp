@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "modewise/util/error.h"
+#include "telemetry/parse_util.h"
 #include "modewise/util/strings.h"
 
 namespace modewise::telemetry {
@@ -40,7 +41,10 @@ std::vector<std::pair<std::string, std::string>> pairs(const std::vector<std::st
 ClockRange range_of(const std::vector<std::pair<std::string, std::string>>& kv, const std::string& where) {
   ClockRange r;
   for (const auto& [k, v] : kv) {
-    auto num = [&] { return util::parse_int(v, fmt::format("{}: field '{}'", where, k), "a frequency (integer)"); };
+    auto num = [&] {
+      if (auto x = detail::try_int(v)) return *x;
+      return util::parse_int(v, fmt::format("{}: field '{}'", where, k), "a frequency (integer)");
+    };
     if (k == "MinFreq") r.min = num();
     if (k == "MaxFreq") r.max = num();
     if (k == "CurrentFreq") r.current = num();
@@ -56,9 +60,9 @@ JetsonClocksShow parse_jetson_clocks_show(std::string_view text, const std::stri
   bool recognized = false;
   for (const auto& raw : util::split(text, '\n')) {
     ++lineno;
-    std::string where = fmt::format("{}:{}", source, lineno);
     std::string line = util::trim(raw);
     if (line.empty()) continue;
+    std::string where = source + ":" + std::to_string(lineno);
     if (util::starts_with(line, "SOC family:")) {
       // "SOC family:tegra234  Machine:Jetson AGX Orin"
       auto m = line.find("Machine:");

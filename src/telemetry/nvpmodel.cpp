@@ -10,6 +10,7 @@
 #include "modewise/util/csv.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
+#include "telemetry/parse_util.h"
 
 namespace modewise::telemetry {
 
@@ -70,7 +71,8 @@ Header parse_header(std::string_view line, const std::string& where) {
 }
 
 int parse_small_int(std::string_view text, const std::string& where, std::string_view what) {
-  long long v = util::parse_int(text, where, what);
+  auto fast = detail::try_int(text);
+  long long v = fast ? *fast : util::parse_int(text, where, what);
   if (v < -1000000 || v > 1000000) throw Error("{}: expected {}, found '{}'", where, what, text);
   return static_cast<int>(v);
 }
@@ -95,7 +97,7 @@ void derive(NvpPowerModel& m, const NvpmodelConf& conf, const std::string& sourc
   int online = 0;
   bool any_online_setting = false;
   for (const auto& s : m.settings) {
-    std::string where = fmt::format("{}:{}", source, s.line);
+    std::string where = source + ":" + std::to_string(s.line);
     const NvpParam* p = conf.param(s.param);
     if (!p) continue;  // lenient: a setting for an undefined PARAM is kept but not interpreted
     if (p->name == "CPU_ONLINE") {
@@ -104,7 +106,8 @@ void derive(NvpPowerModel& m, const NvpmodelConf& conf, const std::string& sourc
       continue;
     }
     if (p->type != "CLOCK") continue;
-    long long v = util::parse_int(s.value, where, "an integer frequency (-1 = no cap)");
+    auto fast = detail::try_int(s.value);
+    long long v = fast ? *fast : util::parse_int(s.value, where, "an integer frequency (-1 = no cap)");
     std::optional<double> mhz;
     if (p->cpu_leader >= 0) {
       if (v > 0 && v < 100000000) mhz = v / 1000.0;  // kHz
@@ -152,8 +155,9 @@ NvpmodelConf parse_nvpmodel_conf(std::string_view text, const std::string& sourc
   int lineno = 0;
   for (const auto& raw : util::split(text, '\n')) {
     ++lineno;
-    std::string where = fmt::format("{}:{}", source, lineno);
     std::string line = util::trim(raw);
+    if (line.empty()) continue;
+    std::string where = source + ":" + std::to_string(lineno);
     if (auto hash = line.find('#'); hash != std::string::npos) line = util::trim(line.substr(0, hash));
     if (line.empty()) continue;
     if (line[0] == '<') {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modewise/telemetry/rails.h"
+#include "telemetry/parse_util.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
 
@@ -49,7 +50,8 @@ struct Ctx {
 };
 
 double number(std::string_view text, const Ctx& ctx, std::string_view field, std::string_view expected) {
-  return util::parse_double(text, ctx.field(field), expected);
+  if (auto v = detail::try_double(text)) return *v;
+  return util::parse_double(text, ctx.field(field), expected);  // throws with the context
 }
 
 // "12%" -> 12; "[50%,40%]" -> mean.

@@ -1,6 +1,7 @@
 // The real-hardware backends behind `--device jetson` and `--device nvml:N` (measured numbers).
 //   jetson: discovers the board under the sysfs root (board.h); apply() sets the mode through a ModeController
-//           (state file, safe order, read-back, restore on destruction) and waits `settle_s`; run() runs the user's
+//           (state file, safe order, read-back, restore on destruction) and waits `settle_s` (default 0: the
+//           campaign settles, `profile --settle-ms`); run() runs the user's
 //           command (WorkloadRequest::command) with the probe protocol while sampling the INA3221 rails.
 //   nvml:N: a discrete NVIDIA GPU through NVML; reads power, the energy counter and clocks. apply() changes clocks
 //           (locked GPU and memory clocks) only with allow_writes (MODEWISE_NVML_ALLOW_WRITES=1); without it, a mode
@@ -20,7 +21,7 @@ struct JetsonOptions {
   std::string sysfs_root = "/";
   std::string state_dir;             // "" = StateStore::default_dir()
   double sample_interval_s = 0.005;  // INA3221 sampling (200 Hz)
-  double settle_s = 10;              // wait after a mode change (published method: about 10 s)
+  double settle_s = 0;               // wait after a mode change (`profile` settles itself: --settle-ms)
   std::function<void(const std::string&)> log;
   // MODEWISE_STATE_DIR, MODEWISE_SAMPLE_INTERVAL_MS, MODEWISE_SETTLE_S override the defaults.
   static JetsonOptions from_env(const std::string& sysfs_root);
