@@ -19,8 +19,9 @@ AdditiveModel::AdditiveModel(const ModeLattice& lattice, bool log_coordinates, d
   inter_ = params_;
   params_ += 6;
   unit_.resize(lattice.size());
+  coords_.resize(lattice.size());
   for (size_t i = 0; i < lattice.size(); ++i) {
-    const auto c = lattice.coords(i);
+    const auto c = coords_[i] = lattice.coords(i);
     for (int a = 0; a < ModeLattice::kAxes; ++a) {
       auto u = [&](int l) { return log_coordinates ? std::log(lattice.value(a, l)) : lattice.value(a, l); };
       const int n = lattice.levels(a);
@@ -73,5 +74,24 @@ Eigen::VectorXd AdditiveModel::row(size_t mode) const {
 }
 
 Eigen::VectorXd AdditiveModel::predict(size_t mode) const { return coef_.transpose() * row(mode); }
+
+void AdditiveModel::predict_all(Eigen::MatrixXd& out) const {
+  const Eigen::Index T = coef_.cols();
+  out.resize(static_cast<Eigen::Index>(lattice_.size()), T);
+  for (size_t i = 0; i < lattice_.size(); ++i) {
+    const auto& c = coords_[i];
+    const auto& u = unit_[i];
+    double inter[6];
+    int k = 0;
+    for (int a = 0; a < ModeLattice::kAxes; ++a)
+      for (int b = a + 1; b < ModeLattice::kAxes; ++b) inter[k++] = (1.0 - u[a]) * (1.0 - u[b]);
+    for (Eigen::Index t = 0; t < T; ++t) {
+      double v = coef_(0, t);
+      for (int a = 0; a < ModeLattice::kAxes; ++a) v += coef_(offset_[a] + c[a], t);
+      for (int j = 0; j < 6; ++j) v += inter[j] * coef_(inter_ + j, t);
+      out(static_cast<Eigen::Index>(i), t) = v;
+    }
+  }
+}
 
 }  // namespace modewise::cosched::detail

@@ -22,6 +22,8 @@ class AdditiveModel {
   void fit(const std::vector<size_t>& modes, const Eigen::MatrixXd& y);
   // Prediction of every target at a lattice point.
   Eigen::VectorXd predict(size_t mode) const;
+  // Predictions at every lattice point (lattice size x targets), without allocating per point.
+  void predict_all(Eigen::MatrixXd& out) const;
 
  private:
   Eigen::VectorXd row(size_t mode) const;  // the design row of a lattice point
@@ -30,6 +32,7 @@ class AdditiveModel {
   std::vector<int> offset_;  // first parameter of each axis (after the intercept)
   int inter_ = 0;            // first of the 6 pairwise interaction parameters
   std::vector<std::array<double, ModeLattice::kAxes>> unit_;  // per lattice point: normalized coordinates
+  std::vector<ModeLattice::Coords> coords_;                    // per lattice point
   int params_ = 0;
   Eigen::MatrixXd prior_;    // smoothness penalty D'D
   Eigen::MatrixXd coef_;     // params x targets

@@ -91,7 +91,8 @@ std::vector<size_t> initial_design(const ModeLattice& lat, int count, uint64_t s
 void AlsPlanner::profile() {
   const ModeLattice& lat = oracle_.lattice();
   const Workloads& w = oracle_.workloads();
-  const int max_modes = std::min<int>(options_.max_modes, static_cast<int>(lat.available_count()));
+  const int max_modes = std::min<int>(std::max(1, options_.max_modes - std::max(0, options_.refine_modes)),
+                                      static_cast<int>(lat.available_count()));
   for (size_t i : initial_design(lat, std::min(options_.initial_modes, max_modes), options_.seed))
     oracle_.measure(i);
 
@@ -150,9 +151,18 @@ void AlsPlanner::profile() {
     if (picked == 0) break;  // nothing is predicted to improve any scenario: stop profiling early
   }
 
+  const auto& measured = oracle_.measured_modes();
+  // The final surrogate, for the budget-specific refinement.
+  predicted_.assign(lat.size(), ModeProfile{});
+  if (measured.size() >= 2 && options_.refine_modes > 0) {
+    Eigen::MatrixXd y(measured.size(), 2 + 2 * w.infer_batch_sizes.size());
+    for (size_t r = 0; r < measured.size(); ++r) y.row(r) = Surrogate::log_targets(*oracle_.find(measured[r])).transpose();
+    model.fit(measured, y);
+    model.predict_all(mean, sd_all);
+    for (size_t i : lat.available_indices()) predicted_[i] = Surrogate::from_log_targets(mean.row(i).transpose());
+  }
   // Pareto-optimal profiled modes.
   pareto_.clear();
-  const auto& measured = oracle_.measured_modes();
   auto dominates = [](const ModeProfile& a, const ModeProfile& b) {
     bool strict = false;
     auto le = [&](double x, double y) {
@@ -175,6 +185,35 @@ void AlsPlanner::profile() {
   }
 }
 
-Plan AlsPlanner::answer(const Budget& budget) const { return plan_from_measured(oracle_, budget, margins_); }
+Plan AlsPlanner::answer(const Budget& budget) const {
+  Plan plan = plan_from_measured(oracle_, budget, margins_);
+  const int room = std::min(options_.refine_modes, options_.max_modes - oracle_.profiled_modes());
+  if (room <= 0 || predicted_.empty()) return plan;
+  // Unprofiled modes ranked by their predicted best choice: predicted feasible and faster than the
+  // incumbent first; while nothing feasible is profiled, the ones predicted closest to feasible.
+  const Workloads& w = oracle_.workloads();
+  struct Ranked {
+    Choice c;
+    bool ok;
+  };
+  std::vector<Ranked> ranked;
+  const double incumbent = plan.feasible ? plan.choice.outcome.train_throughput : 0.0;
+  for (size_t i : oracle_.lattice().available_indices()) {
+    if (oracle_.measured(i) || predicted_[i].infer.empty()) continue;
+    Ranked r;
+    r.c = best_at_mode(predicted_[i], i, w, budget, margins_, &r.ok);
+    if (r.ok || !plan.feasible) ranked.push_back(r);
+  }
+  std::sort(ranked.begin(), ranked.end(),
+            [&](const Ranked& a, const Ranked& b) { return better(a.c, a.ok, b.c, b.ok, budget); });
+  ProfileOracle local = oracle_;
+  double best = incumbent;
+  for (size_t k = 0; k < ranked.size() && k < static_cast<size_t>(room); ++k) {
+    if (best > 0 && !ranked[k].ok) break;
+    const ModeProfile& m = local.measure(ranked[k].c.mode_index);
+    best = std::max(best, best_throughput(m, w, budget, margins_));
+  }
+  return local.profiled_modes() == oracle_.profiled_modes() ? plan : plan_from_measured(local, budget, margins_);
+}
 
 }  // namespace modewise::cosched

@@ -13,6 +13,7 @@
 #include "modewise/profile/profile.h"
 #include "modewise/sim/emulator.h"
 #include "modewise/util/error.h"
+#include "modewise/util/strings.h"
 
 namespace modewise::cosched {
 
@@ -188,6 +189,44 @@ std::string default_grid(const device::DeviceSpec& spec) {
   if (spec.grids.count("fulcrum")) return "fulcrum";
   if (spec.grids.count("powertrain")) return "powertrain";
   return "full";
+}
+
+// ---- problems ----
+
+Problem open_problem(const std::string& arg, Workloads w, const std::string& grid, bool train_batch_explicit,
+                     bool infer_batches_explicit) {
+  if (w.train_batch_size < 1) throw UsageError("--train-batch-size must be >= 1, found {}", w.train_batch_size);
+  for (int b : w.infer_batch_sizes)
+    if (b < 1) throw UsageError("--infer-batch-sizes: batch sizes must be >= 1, found {}", b);
+  if (w.infer_batch_sizes.empty()) throw UsageError("--infer-batch-sizes: give at least one batch size");
+  Problem p;
+  p.device_arg = arg;
+  if (util::starts_with(arg, "replay:")) {
+    ReplayProblem rp = load_replay(arg.substr(7), std::move(w), train_batch_explicit, infer_batches_explicit);
+    if (!grid.empty() && grid != "replay")
+      throw UsageError("--grid does not apply to replay:FILE (the file's modes are the grid)");
+    p.device = rp.device;
+    p.replayed = true;
+    p.grid = "replay";
+    p.lattice = std::move(rp.lattice);
+    p.workloads = std::move(rp.workloads);
+    p.source = table_source(rp.table);
+    return p;
+  }
+  if (arg == "jetson" || util::starts_with(arg, "nvml:"))
+    throw UsageError("co-scheduling plans from the emulator (sim:<device>) or a recorded profile (replay:FILE.csv); "
+                     "on a real board profile both workloads first (modewise profile) and pass replay:FILE.csv");
+  const device::DeviceSpec spec = device::resolve_device(util::starts_with(arg, "sim:") ? arg.substr(4) : arg);
+  for (const auto* name : {&w.train_workload, &w.infer_workload})
+    if (!sim::is_catalog_workload(*name))
+      throw UsageError("unknown workload '{}' (the emulator knows: {})", *name, fmt::join(sim::workload_names(), ", "));
+  p.device = spec.name;
+  p.spec = spec;
+  p.grid = grid.empty() ? default_grid(spec) : grid;
+  p.lattice = ModeLattice(device::grid_axes(spec, p.grid));
+  p.workloads = std::move(w);
+  p.source = emulator_source(spec, p.workloads, p.lattice);
+  return p;
 }
 
 // ---- replay ----

@@ -2,8 +2,10 @@
 // of budgets to serve), not on one budget: a few space-filling modes first, then, repeatedly, the surrogate
 // (surrogate.h) is refitted and the next modes are those whose optimistic prediction most improves the
 // feasible optimum summed over the scenarios (relative to the best profiled answer of each scenario).
-// Answers for any budget come from the profiled modes (their Pareto-optimal subset), so they are reused
-// across budgets and checked against measured values.
+// Answers for a budget come from the profiled modes (reused across budgets), refined by up to refine_modes
+// more: the unprofiled modes the final surrogate predicts to beat the best profiled answer for that budget,
+// best first (profiled on a private copy of the oracle, so one budget's extra modes are not another's).
+// Every answer is a profiled mode checked against measured values.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -13,10 +15,11 @@
 namespace modewise::cosched {
 
 struct AlsOptions {
-  int max_modes = 50;
+  int max_modes = 50;       // per answer: shared modes plus the ones profiled for that budget
+  int refine_modes = 10;    // of those, kept for the budget-specific step of answer()
   int initial_modes = 8;    // space-filling start (top corner included)
   int batch = 3;            // modes chosen per surrogate fit
-  double optimism = 1.0;    // acquisition: mean - optimism * sd of log time and log power
+  double optimism = 3.0;    // acquisition: mean - optimism * sd of log time and log power
   int scenarios = 160;      // budget scenarios sampled for a single budget (scenarios_around)
   uint64_t seed = 1;
 };
@@ -33,8 +36,8 @@ std::vector<Budget> scenarios_in_box(const BudgetBox& box, int count, uint64_t s
 class AlsPlanner {
  public:
   AlsPlanner(ProfileOracle& oracle, std::vector<Budget> scenarios, AlsOptions options, Margins margins);
-  void profile();                       // spends up to max_modes profiled modes
-  Plan answer(const Budget& budget) const;  // best profiled choice for any budget (no new profiling)
+  void profile();                           // spends up to max_modes - refine_modes profiled modes
+  Plan answer(const Budget& budget) const;  // best profiled choice after the budget-specific refinement
   // Profiled modes that no other profiled mode dominates (faster and lower-power for every task).
   const std::vector<size_t>& pareto_modes() const { return pareto_; }
 
@@ -44,6 +47,7 @@ class AlsPlanner {
   AlsOptions options_;
   Margins margins_;
   std::vector<size_t> pareto_;
+  ProfileTable predicted_;  // final surrogate mean at every available lattice point
 };
 
 }  // namespace modewise::cosched

@@ -46,7 +46,7 @@ struct StrategyStats {
   double rel_throughput_all = 0;  // the same over every feasible configuration (a miss counts 0)
   double profiled_mean = 0;       // distinct modes profiled per answer (per pair for als/powertrain)
   int profiled_max = 0;
-  double seconds = 0;             // CPU time spent in the strategy (planning, not table building)
+  double seconds = 0;             // CPU seconds spent in the strategy (planning, not table building)
   double met_share() const { return feasible_configs ? double(met) / feasible_configs : 0.0; }
 };
 
@@ -55,6 +55,7 @@ struct EvalReport {
   size_t pairs = 0, configs = 0, feasible_configs = 0, modes = 0;
   std::vector<StrategyStats> strategies;
   double wall_seconds = 0;
+  double cpu_seconds = 0;  // of the whole evaluation, all threads
   NoiseModel noise;
 };
 

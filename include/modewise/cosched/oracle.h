@@ -115,6 +115,22 @@ struct ReplayProblem {
 ReplayProblem load_replay(const std::string& path, Workloads workloads, bool train_batch_explicit,
                           bool infer_batches_explicit);
 
+// A co-scheduling problem ready to profile. Devices: "sim:<device>" or a bare built-in name / device .json
+// (the emulator: noise-free sim::estimate), or "replay:<file.csv>" (a recorded profile holding both
+// workloads). Throws UsageError for other backends (a real board: profile both workloads first, then replay).
+struct Problem {
+  std::string device_arg;
+  std::string device;                   // device name ("" when a replay file has no device column)
+  bool replayed = false;                // else emulated
+  std::optional<device::DeviceSpec> spec;  // the emulated device
+  std::string grid;                     // grid name, or "replay" for a file's modes
+  ModeLattice lattice;
+  Workloads workloads;
+  ProfileSource source;                 // true profiles
+};
+Problem open_problem(const std::string& device_arg, Workloads workloads, const std::string& grid,
+                     bool train_batch_explicit = false, bool infer_batches_explicit = false);
+
 // The default grid for co-scheduling on a device: "fulcrum" where the device has it, else "powertrain", else "full".
 std::string default_grid(const device::DeviceSpec& spec);
 
