@@ -113,6 +113,9 @@ void check_against_backend(device::Backend& backend, const profile::Characteriza
   if (!measured && (!o.command.empty() || !o.container.empty()))
     throw UsageError("--command and --container run a user's program on a real board (--device jetson); {} "
                      "cannot run commands (use --workload)", backend.name());
+  if (measured && o.command.empty())
+    throw UsageError("{} runs your own training program: give --command \"python3 train.py ...\" (it reports "
+                     "minibatches on $MODEWISE_PIPE, docs/HARDWARE.md)", backend.name());
   if (!measured && !spec.storage_paths.empty())
     throw UsageError("--storage-path names dataset directories on a real board; {} models storage media itself",
                      backend.name());

@@ -150,9 +150,13 @@ std::string container_command(const std::string& image, const std::string& comma
                               const std::vector<std::pair<std::string, std::string>>& env,
                               const std::vector<std::string>& read_only_dirs) {
   if (util::trim(image).empty()) throw UsageError("--container: expected a Docker image name");
-  std::string s =
-      "docker run --rm --runtime nvidia --network host --ipc host -e MODEWISE_PIPE "
-      "-v \"$MODEWISE_PIPE:$MODEWISE_PIPE\"";
+  // Variables the backend sets for the command (control/command_runner.h), passed on into the container.
+  static const char* const forwarded[] = {"MODEWISE_PIPE", "MODEWISE_MINIBATCHES", "MODEWISE_WORKLOAD", "MODEWISE_TASK",
+                                          "MODEWISE_MODE", "MODEWISE_CORES", "MODEWISE_CPU_MHZ", "MODEWISE_GPU_MHZ",
+                                          "MODEWISE_EMC_MHZ"};
+  std::string s = "docker run --rm --runtime nvidia --network host --ipc host";
+  for (const char* name : forwarded) s += fmt::format(" -e {}", name);
+  s += " -v \"$MODEWISE_PIPE:$MODEWISE_PIPE\"";
   for (const auto& [name, value] : env) s += fmt::format(" -e {}", shell_quote(name + "=" + value));
   for (const auto& dir : read_only_dirs) s += fmt::format(" -v {}", shell_quote(dir + ":" + dir + ":ro"));
   return s + fmt::format(" {} sh -c {}", shell_quote(image), shell_quote(command));

@@ -151,10 +151,12 @@ void roofline_chart(Page& page, const CampaignReport& c, const std::string& prov
   const double ai = work.gflop * 1e9 / (work.dram_mb * 1e6);  // FLOP/byte
   const auto& spec = *c.spec;
 
+  std::vector<std::string> ceilings;
   auto ceiling = [&](const device::PowerMode& m, const std::string& label, const std::string& color) {
     double peak = spec.peak_fp32_gflops(m.gpu_mhz), bw = spec.peak_dram_gbps(m.emc_mhz), ridge = peak / bw;
-    return series(fmt::format("{} ({} GFLOP/s, {} GB/s)", label, num(peak, 4), num(bw, 4)),
-                  {0.1, ridge, 1000.0}, {0.1 * bw, peak, peak}, color, true, 0);
+    ceilings.push_back(fmt::format("{} ({}): {} GFLOP/s peak FP32, {} GB/s DRAM, ridge at {} FLOP/byte", label,
+                                   m.key(), num(peak), num(bw), num(ridge, 3)));
+    return series(label, {0.1, ridge, 1000.0}, {0.1 * bw, peak, peak}, color, true, 0);
   };
   const profile::ProfileRow* slow = &c.rows.front();
   for (const auto& r : c.rows)
@@ -167,17 +169,17 @@ void roofline_chart(Page& page, const CampaignReport& c, const std::string& prov
   ch.log_x = ch.log_y = true;
   ch.width = 760;
   ch.height = 420;
-  ch.series.push_back(ceiling(spec.maxn(), "MAXN ceiling", "#1f77b4"));
-  if (!(slow->mode == spec.maxn())) ch.series.push_back(ceiling(slow->mode, "lowest measured mode", "#ff7f0e"));
-  ch.series.push_back(series(fmt::format("{} at each measured mode", info.workload), xs, ys, "#d62728", false, 3));
+  ch.series.push_back(ceiling(spec.maxn(), "MAXN", "#1f77b4"));
+  if (!(slow->mode == spec.maxn())) ch.series.push_back(ceiling(slow->mode, "lowest clocks", "#ff7f0e"));
+  ch.series.push_back(series("measured modes", xs, ys, "#d62728", false, 3));
   ch.series.back().line = false;
   for (auto& s : ch.series)
     if (s.radius == 0) s.points = false;
   page.figure(util::render_svg(ch));
-  page.paragraph(fmt::format("Workload counts (modewise catalog): {} GFLOP and {} MB of DRAM traffic per minibatch, "
-                             "arithmetic intensity {} FLOP/byte. Achieved performance = GFLOP per minibatch / time per "
-                             "minibatch.",
-                             num(work.gflop), num(work.dram_mb), num(ai)),
+  page.paragraph(fmt::format("Ceilings: {}. Workload counts (modewise catalog): {} GFLOP and {} MB of DRAM traffic "
+                             "per minibatch, arithmetic intensity {} FLOP/byte; each red point is one measured mode "
+                             "(GFLOP per minibatch / time per minibatch).",
+                             fmt::join(ceilings, "; "), num(work.gflop), num(work.dram_mb), num(ai)),
                  "hint");
 }
 
@@ -241,7 +243,7 @@ void render_campaign(Page& page, const CampaignReport& c, const ReportOptions& o
   page.heading(2, fmt::format("Campaign {}: {} {} · batch {} · {}", info.id, info.workload,
                               info.task.empty() ? "(task unknown)" : info.task, info.batch_size, info.device));
   page.raw(fmt::format("<p><span class=\"prov\">{}</span></p>\n", esc(prov)));
-  HtmlTable meta({"field", "value"}, fmt::format("Campaign {} — {}", info.id, prov));
+  HtmlTable meta({"field", "value"}, fmt::format("Campaign {} — {}", info.id, prov), false);
   meta.add({"kind", info.kind});
   meta.add({"backend", info.backend});
   meta.add({"status", info.message.empty() ? info.status : info.status + ": " + info.message});

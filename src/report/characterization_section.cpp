@@ -157,6 +157,7 @@ void stall_breakdown(Page& page, const CharacterizationReport& c, const std::vec
   b.x_label = "time per minibatch (ms)";
   b.y_label = "configuration";
   b.segment_names = {"fetch stall (waiting for data)", "compute (GPU and launch)"};
+  b.colors = {"#d62728", "#1f77b4"};
   size_t n = std::min(c.rows.size(), max_rows);
   for (size_t i = 0; i < n; ++i) {
     const auto& r = c.rows[i];
@@ -268,7 +269,7 @@ void render_characterization(Page& page, const CharacterizationReport& c, const 
   page.heading(2, fmt::format("Characterization {}: {} {} on {}", info.id, info.workload, info.task, info.device));
   page.raw(fmt::format("<p><span class=\"prov\">{}</span></p>\n", esc(prov)));
   auto dims = dims_of(d);
-  HtmlTable meta({"field", "value"}, fmt::format("Characterization {} — {}", info.id, prov));
+  HtmlTable meta({"field", "value"}, fmt::format("Characterization {} — {}", info.id, prov), false);
   meta.add({"backend", info.backend});
   meta.add({"status", info.message.empty() ? info.status : info.status + ": " + info.message});
   meta.add({"configurations done", fmt::format("{} of {}", info.configs_done, info.configs_total)});

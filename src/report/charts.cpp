@@ -73,11 +73,11 @@ std::string render_heatmap(const HeatMap& m) {
   if (!std::isfinite(lo)) lo = 0, hi = 1;
   auto t_of = [&](double v) { return hi > lo ? (v - lo) / (hi - lo) : 0.5; };
 
-  double label_w = 0;
+  double label_w = text_w(m.y_label);  // the row axis label sits above the row labels
   for (const auto& y : m.y_categories) label_w = std::max(label_w, text_w(y));
   double cell_w = 56;
   for (const auto& x : m.x_categories) cell_w = std::max(cell_w, text_w(x) + 14);
-  const double cell_h = 26, left = 40 + label_w + 8, top = 58;
+  const double cell_h = 26, left = 16 + label_w + 8, top = 72;
   const double grid_w = cell_w * static_cast<double>(cols), grid_h = cell_h * static_cast<double>(rows);
   const double legend_x = left + grid_w + 28, legend_h = std::clamp(grid_h, 80.0, 240.0);
   const double legend_w = std::max(90.0, text_w(m.value_label, 6.2) + 10);
@@ -107,9 +107,9 @@ std::string render_heatmap(const HeatMap& m) {
                      left + cell_w * (static_cast<double>(c) + 0.5), top + grid_h + 16, svg_escape(m.x_categories[c]));
   o += fmt::format("<text class=\"x-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
                    left + grid_w / 2, top + grid_h + 38, svg_escape(m.x_label));
-  o += fmt::format("<text class=\"y-label\" x=\"16\" y=\"{0:.1f}\" text-anchor=\"middle\" "
-                   "transform=\"rotate(-90 16 {0:.1f})\">{1}</text>\n",
-                   top + grid_h / 2, svg_escape(m.y_label));
+  o += fmt::format("<text class=\"y-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" font-style=\"italic\">{}"
+                   "</text>\n",
+                   left - 6, top - 8, svg_escape(m.y_label));
   // colour scale: 24 steps, high values on top
   o += fmt::format("<text class=\"legend-label\" x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n", legend_x, top - 6,
                    svg_escape(m.value_label));
@@ -127,8 +127,8 @@ std::string render_heatmap(const HeatMap& m) {
 
 std::string render_stacked_bars(const StackedBars& b) {
   const size_t n = b.categories.size();
-  const auto& pal = util::svg_palette();
-  double label_w = 0, total_max = 0;
+  const auto& pal = b.colors.empty() ? util::svg_palette() : b.colors;
+  double label_w = text_w(b.y_label), total_max = 0;  // the category axis label sits above the categories
   for (const auto& c : b.categories) label_w = std::max(label_w, text_w(c));
   for (const auto& segs : b.segments) {
     double t = 0;
@@ -137,7 +137,7 @@ std::string render_stacked_bars(const StackedBars& b) {
   }
   auto ticks = nice_ticks(total_max);
   const double axis_max = ticks.back();
-  const double bar_h = 16, gap = 6, left = 40 + label_w + 8, top = 64, plot_w = 520;
+  const double bar_h = 16, gap = 6, left = 16 + label_w + 8, top = 64, plot_w = 520;
   const double plot_h = (bar_h + gap) * static_cast<double>(n) + gap;
   const double width = std::max({left + plot_w + 90, text_w(b.title, 8.5) + 24, text_w(b.note, 6.0) + 24});
   const double height = top + plot_h + 56;
@@ -176,9 +176,9 @@ std::string render_stacked_bars(const StackedBars& b) {
   }
   o += fmt::format("<text class=\"x-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n",
                    left + plot_w / 2, top + plot_h + 38, svg_escape(b.x_label));
-  o += fmt::format("<text class=\"y-label\" x=\"16\" y=\"{0:.1f}\" text-anchor=\"middle\" "
-                   "transform=\"rotate(-90 16 {0:.1f})\">{1}</text>\n",
-                   top + plot_h / 2, svg_escape(b.y_label));
+  o += fmt::format("<text class=\"y-label\" x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" font-style=\"italic\">{}"
+                   "</text>\n",
+                   left - 6, top - 8, svg_escape(b.y_label));
   return o + "</svg>\n";
 }
 

@@ -40,8 +40,8 @@ std::string anchor_id(std::string_view prefix, std::string_view id) {
   return out;
 }
 
-HtmlTable::HtmlTable(std::vector<std::string> header, std::string caption)
-    : header_(std::move(header)), caption_(std::move(caption)) {}
+HtmlTable::HtmlTable(std::vector<std::string> header, std::string caption, bool numeric_align)
+    : header_(std::move(header)), caption_(std::move(caption)), numeric_align_(numeric_align) {}
 
 void HtmlTable::add(std::vector<std::string> cells, bool highlight) { rows_.push_back({std::move(cells), highlight}); }
 
@@ -61,7 +61,7 @@ std::string HtmlTable::render() const {
   o += "</tr></thead>\n<tbody>\n";
   for (const auto& r : rows_) {
     o += r.highlight ? "<tr class=\"hl\">" : "<tr>";
-    for (const auto& c : r.cells) o += (is_number(c) ? "<td class=\"n\">" : "<td>") + esc(c) + "</td>";
+    for (const auto& c : r.cells) o += (numeric_align_ && is_number(c) ? "<td class=\"n\">" : "<td>") + esc(c) + "</td>";
     o += "</tr>\n";
   }
   return o + "</tbody></table></div>\n";

@@ -12,8 +12,9 @@ std::string anchor_id(std::string_view prefix, std::string_view id);  // "campai
 
 class HtmlTable {
  public:
-  HtmlTable(std::vector<std::string> header, std::string caption);
-  // Cells are text (escaped here); a cell that parses as a number is right-aligned.
+  // numeric_align: a cell that parses as a number is right-aligned (off for tables of facts).
+  HtmlTable(std::vector<std::string> header, std::string caption, bool numeric_align = true);
+  // Cells are text (escaped here).
   void add(std::vector<std::string> cells, bool highlight = false);
   size_t size() const { return rows_.size(); }
   std::string render() const;
@@ -21,6 +22,7 @@ class HtmlTable {
  private:
   std::vector<std::string> header_;
   std::string caption_;
+  bool numeric_align_;
   struct Row {
     std::vector<std::string> cells;
     bool highlight;

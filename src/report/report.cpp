@@ -116,7 +116,8 @@ std::string provenance_summary(const ReportData& d) {
   for (const auto& c : d.campaigns) counts[c.info.backend == "import" ? "imported" : c.info.provenance]++;
   for (const auto& c : d.characterizations) counts[c.info.provenance]++;
   std::vector<std::string> parts;
-  for (const auto& [p, n] : counts) parts.push_back(fmt::format("{} {}", n, p.empty() ? "unknown" : p));
+  for (const auto& [p, n] : counts)
+    parts.push_back(fmt::format("{} section{} {}", n, n == 1 ? "" : "s", p.empty() ? "of unknown provenance" : p));
   return parts.empty() ? "nothing" : fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -133,7 +134,7 @@ RenderedReport render_report(const ReportData& data, const ReportOptions& o) {
   if (!o.generated_at.empty()) meta += " · generated " + o.generated_at;
   if (!o.command_line.empty()) meta += " · " + o.command_line;
   page.paragraph(meta, "meta");
-  page.raw(fmt::format("<p><span class=\"prov\">Where the numbers come from: {} (sections). Emulated numbers come from "
+  page.raw(fmt::format("<p><span class=\"prov\">Where the numbers come from: {}. Emulated numbers come from "
                        "modewise's board emulator and are not measurements.</span></p>\n",
                        esc(provenance_summary(data))));
   page.raw("</header>\n");

@@ -166,7 +166,9 @@ TEST(Characterize, ContainerWrapsTheCommandWithThePipeMounted) {
   s.container = "nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3";
   std::string cmd = configuration_command(s, configurations(s)[0]);
   EXPECT_EQ(cmd,
-            "docker run --rm --runtime nvidia --network host --ipc host -e MODEWISE_PIPE "
+            "docker run --rm --runtime nvidia --network host --ipc host -e MODEWISE_PIPE -e MODEWISE_MINIBATCHES "
+            "-e MODEWISE_WORKLOAD -e MODEWISE_TASK -e MODEWISE_MODE -e MODEWISE_CORES -e MODEWISE_CPU_MHZ "
+            "-e MODEWISE_GPU_MHZ -e MODEWISE_EMC_MHZ "
             "-v \"$MODEWISE_PIPE:$MODEWISE_PIPE\" -e 'MODEWISE_BATCH_SIZE=8' -e 'MODEWISE_WORKERS=4' "
             "-e 'MODEWISE_STORAGE=emmc' -e 'MODEWISE_DATA_DIR=/data/emmc' -e 'MODEWISE_EPOCHS=1' "
             "-v '/data/emmc:/data/emmc:ro' 'nvcr.io/nvidia/l4t-pytorch:r35.2.1-pth2.0-py3' sh -c "
@@ -187,6 +189,7 @@ TEST(Characterize, ContainerCommandRunsThroughAShell) {
   std::stringstream ss;
   ss << std::ifstream(out).rdbuf();
   EXPECT_THAT(ss.str(), HasSubstr("[/run/p.fifo:/run/p.fifo]"));
+  EXPECT_THAT(ss.str(), HasSubstr("[-e]\n[MODEWISE_MINIBATCHES]\n"));
   EXPECT_THAT(ss.str(), HasSubstr("[/data dir:/data dir:ro]"));
   EXPECT_THAT(ss.str(), HasSubstr("[img:1]\n[sh]\n[-c]\n[echo \"it's $MODEWISE_BATCH_SIZE\"]"));
   std::filesystem::remove_all(dir);

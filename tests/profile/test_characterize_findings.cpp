@@ -82,18 +82,19 @@ TEST(CharacterizeFindings, SlowStorageHurtsLightModelsFarMoreThanHeavyOnes) {
     }
     return worst - base;
   };
+  // Light models (little GPU work per sample) wait on a slow medium; heavy ones hide it behind their compute.
   double light_min = 1, heavy_max = 0;
-  for (const char* w : {"lstm", "resnet18"}) {
+  for (const char* w : {"lstm", "resnet18", "mobilenetv3"}) {
     double r = rise(w);
-    EXPECT_GT(r, 0.1) << w;
+    EXPECT_GT(r, 0.3) << w;
     light_min = std::min(light_min, r);
   }
   for (const char* w : {"resnet50", "yolov8n", "bert-base"}) {
     double r = rise(w);
-    EXPECT_LT(r, 0.02) << w;
+    EXPECT_LT(r, 0.2) << w;
     heavy_max = std::max(heavy_max, r);
   }
-  EXPECT_GT(light_min, 5 * heavy_max + 0.05);
+  EXPECT_GT(light_min, 3 * heavy_max + 0.05) << "light " << light_min << " vs heavy " << heavy_max;
 }
 
 TEST(CharacterizeFindings, LargerBatchesRaiseThroughputAndPower) {
@@ -113,7 +114,7 @@ TEST(CharacterizeFindings, LowPowerModesCanLowerEnergyPerEpochWhileRaisingTime) 
     const auto& maxn = at(rows, 16, 4, "nvme", "maxn");
     for (const char* low : {"MODE_50W", "MODE_30W", "MODE_15W"}) {
       const auto& r = at(rows, 16, 4, "nvme", low);
-      EXPECT_GT(r.epoch_time_s(), maxn.epoch_time_s() * 1.2) << w << " " << low;
+      EXPECT_GT(r.epoch_time_s(), maxn.epoch_time_s() * 1.05) << w << " " << low;
       EXPECT_LT(r.row.power_w, maxn.row.power_w) << w << " " << low;
     }
     const auto& m30 = at(rows, 16, 4, "nvme", "MODE_30W");

@@ -145,7 +145,7 @@ TEST(Report, CampaignSectionHasParetoKnobRooflineAndTables) {
     EXPECT_THAT(html, HasSubstr(knob));
   EXPECT_THAT(html, HasSubstr("Roofline: resnet50 train batch 16 on orin-agx"));
   EXPECT_THAT(html, HasSubstr("arithmetic intensity (FLOP/byte)"));
-  EXPECT_THAT(html, HasSubstr("MAXN ceiling (5327 GFLOP/s, 204.7 GB/s)"));
+  EXPECT_THAT(html, HasSubstr("MAXN (12c/2201.6/1300.5/3199): 5327 GFLOP/s peak FP32, 204.7 GB/s DRAM, ridge at 26"));
   EXPECT_EQ(r.plots, 2 + 8 + 1);
   EXPECT_EQ(r.tables, 3);  // campaign facts, Pareto modes, all modes
   EXPECT_THAT(html, HasSubstr("All 40 modes, fastest first"));

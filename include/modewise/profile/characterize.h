@@ -98,9 +98,11 @@ std::vector<PlannedCampaign> plan_campaigns(const CharacterizationSpec& spec);
 // storage_paths (storage swept over several media needs one per medium).
 std::string configuration_command(const CharacterizationSpec& spec, const Configuration& config);
 
-// `docker run --rm --runtime nvidia --network host --ipc host -e MODEWISE_PIPE -v "$MODEWISE_PIPE:$MODEWISE_PIPE"
-//  [-e NAME=VALUE ...] [-v DIR:DIR:ro ...] IMAGE sh -c 'COMMAND'`: the protocol pipe path is expanded by the
-// shell that runs the line, so it is the pipe the backend created for this run. Values are shell-quoted.
+// `docker run --rm --runtime nvidia --network host --ipc host -e MODEWISE_PIPE -e MODEWISE_MINIBATCHES ...
+//  -v "$MODEWISE_PIPE:$MODEWISE_PIPE" [-e NAME=VALUE ...] [-v DIR:DIR:ro ...] IMAGE sh -c 'COMMAND'`: the variables
+// the backend sets for the command (MODEWISE_PIPE, MODEWISE_MINIBATCHES, MODEWISE_MODE, ...) are passed on, and the
+// protocol pipe's path is expanded by the shell that runs the line, so it is the pipe the backend created for this
+// run. Values are shell-quoted.
 std::string container_command(const std::string& image, const std::string& command,
                               const std::vector<std::pair<std::string, std::string>>& env,
                               const std::vector<std::string>& read_only_dirs);

@@ -26,6 +26,7 @@ struct StackedBars {
   std::vector<std::string> categories;
   std::vector<std::string> segment_names;  // e.g. {"fetch stall", "compute"}
   std::vector<std::vector<double>> segments;  // [category][segment], each >= 0
+  std::vector<std::string> colors;            // per segment; empty: util::svg_palette()
 };
 
 // Both return an <svg> element (class "heatmap" / "bars") with "x-label" and "y-label" texts, sized to fit.
