@@ -157,7 +157,9 @@ TEST(CliProfile, KillMinus9ThenRerunResumesWithoutRemeasuring) {
   EXPECT_EQ(s.find_campaign(id).status, "done");
 }
 
-TEST(CliProfile, SigintStopsAfterTheCurrentModeAndTheRerunFinishes) {
+class CliProfileSignal : public ::testing::TestWithParam<int> {};
+
+TEST_P(CliProfileSignal, StopsAfterTheCurrentModeAndTheRerunFinishes) {
   TempDir d;
   std::string replay = write_synthetic_profile(d, 8);
   std::string db = d.file("store.db"), out = d.file("out.csv");
@@ -165,7 +167,7 @@ TEST(CliProfile, SigintStopsAfterTheCurrentModeAndTheRerunFinishes) {
                      "' --workload toy --settle-ms 150 --out '" + out + "'";
   pid_t pid = spawn_cli(args, d.file("o1"), d.file("e1"));
   ASSERT_TRUE(wait_for_results(pid, db, 2)) << slurp(d.file("e1"));
-  ASSERT_EQ(kill(pid, SIGINT), 0);
+  ASSERT_EQ(kill(pid, GetParam()), 0);
   int status = 0;
   ASSERT_EQ(waitpid(pid, &status, 0), pid);
   ASSERT_TRUE(WIFEXITED(status));
@@ -185,6 +187,28 @@ TEST(CliProfile, SigintStopsAfterTheCurrentModeAndTheRerunFinishes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "resuming campaign")) << r.err;
   EXPECT_EQ(modewise::profile::read_profile_csv(out).rows.size(), 8u);
+}
+
+INSTANTIATE_TEST_SUITE_P(SigintAndSigterm, CliProfileSignal, ::testing::Values(SIGINT, SIGTERM));
+
+TEST(CliProfile, ResumedEmulatedCampaignEqualsAnUninterruptedOne) {
+  TempDir d;
+  std::string common = " profile --device sim:orin-agx --workload mobilenetv3 --modes random:6 --grid fulcrum "
+                       "--seed 11 --minibatches 15";
+  auto whole = run_cli(common + " --no-db --out '" + d.file("whole.csv") + "'");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  std::string db = d.file("s.db"), args = "--db '" + db + "'" + common + " --settle-ms 150 --out '" + d.file("resumed.csv") + "'";
+  pid_t pid = spawn_cli(args, d.file("o1"), d.file("e1"));
+  ASSERT_TRUE(wait_for_results(pid, db, 2)) << slurp(d.file("e1"));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_LT(count_results(db), 6);
+  auto r = run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "resuming campaign")) << r.err;
+  EXPECT_EQ(slurp(d.file("resumed.csv")), slurp(d.file("whole.csv")));
 }
 
 TEST(CliProfile, ReplayOfPublishedMeasurementsWithJsonSummary) {
