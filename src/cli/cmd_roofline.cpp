@@ -102,7 +102,7 @@ void write_chart(const RooflineCliOptions& o, const std::vector<roofline::ModeRo
   if (a && !rs.empty()) {
     // each layer at the performance the first mode's roofline allows for its intensity
     util::SvgSeries layers;
-    layers.name = fmt::format("layers (on {})", rs.front().mode.key());
+    layers.name = "layers (1st mode)";
     for (const auto& l : a->layers)
       if (l.is_kernel() && l.flops > 0) {
         layers.x.push_back(l.arithmetic_intensity());
