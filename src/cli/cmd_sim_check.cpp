@@ -77,7 +77,8 @@ void run_sim_check(const SimCheckOptions& o) {
       t.add({r.ref.model, std::to_string(r.ref.batch_size), fmt::format("{:.3f}", r.ref.time_ms),
              fmt::format("{:.3f}", r.est.time_ms), fmt::format("{:+.1f}", 100 * r.time_err),
              fmt::format("{:.2f}", r.ref.power_w), fmt::format("{:.2f}", r.est.power_w),
-             fmt::format("{:+.1f}", 100 * r.power_err), status_of(r) + (r.ref.excluded ? " (" + r.ref.note + ")" : "")});
+             fmt::format("{:+.1f}", 100 * r.power_err),
+             status_of(r) + (r.ref.excluded ? " (" + r.ref.note + ")" : "")});
     t.print(std::cout);
     std::cout << fmt::format(
         "summary: {} of {} points within tolerance (time +-{}%, power +-{}%), {} excluded; "

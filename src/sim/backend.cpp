@@ -1,6 +1,5 @@
 // The sim:<device> backend: a RunTrace drawn around the noise-free estimate, with ~1 s of idle power before
 // the run, a warm-up phase (slow, low-power first minibatches), per-minibatch noise and sampled board power.
-#include <algorithm>
 #include <map>
 
 #include <fmt/format.h>
@@ -8,9 +7,7 @@
 #include "modewise/device/grid.h"
 #include "modewise/sim/emulator.h"
 #include "modewise/util/error.h"
-#include "sim/model.h"
 #include "sim/noise.h"
-#include "sim/rng.h"
 
 namespace modewise::sim {
 

@@ -183,7 +183,6 @@ Estimate estimate_at(const device::DeviceSpec& spec, const DeviceCoeffs& dc, con
   const double vc = rel_voltage(dc, mode.cpu_mhz, spec.cpu_mhz.back());
   const double vg = rel_voltage(dc, mode.gpu_mhz, spec.gpu_mhz.back());
   const double fc = frac_of_top(mode.cpu_mhz, spec.cpu_mhz), fg = frac_of_top(mode.gpu_mhz, spec.gpu_mhz);
-  const double fe = frac_of_top(mode.emc_mhz, spec.emc_mhz);
   e.idle_power_w = model_idle_power_w(spec, dc, mode);  // at the throttled clock when throttling
   const double cpu_dyn = dc.cpu_core_dyn_w * vc * vc * fc * busy_cores * (1.0 - dc.cpu_idle_activity);
   // SMs issuing work (compute time and per-kernel overhead) burn at the busy level; time a kernel only waits
@@ -195,7 +194,6 @@ Estimate estimate_at(const device::DeviceSpec& spec, const DeviceCoeffs& dc, con
                          (dc.gpu_busy_activity * issue_frac + dc.gpu_flop_activity * flop_frac +
                           dc.gpu_byte_activity * side_frac);
   const double mem_dyn = e.dram_gbps * 1e9 * dc.mem_pj_per_byte * 1e-12;
-  (void)fe;
   e.power_w = e.idle_power_w + cpu_dyn + gpu_dyn + mem_dyn;
   e.gpu_mhz_effective = mode.gpu_mhz;
   return e;
