@@ -15,6 +15,7 @@
 #include "cli/device_arg.h"
 #include "modewise/device/grid.h"
 #include "modewise/profile/characterize.h"
+#include "modewise/profile/replay.h"
 #include "modewise/sim/emulator.h"
 #include "modewise/store/characterizations.h"
 #include "modewise/store/store.h"
@@ -127,6 +128,13 @@ void check_against_backend(device::Backend& backend, const profile::Characteriza
     for (const auto& st : spec.axes.storage) {
       probe.storage = st;
       sim::estimate(backend.spec(), probe, spec.axes.modes.front().mode);  // UsageError for an unknown medium
+    }
+  }
+  if (auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend)) {
+    device::WorkloadRequest probe = spec.workload;
+    for (int bs : spec.axes.batch_sizes) {
+      probe.batch_size = bs;
+      replay->modes_for(probe);  // throws, naming the file and the workloads and batch sizes it has
     }
   }
   for (const auto& c : profile::configurations(spec)) profile::configuration_command(spec, c);  // checks paths
