@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.h"
+#include "control/fake_sysfs.h"
 
 namespace modewise::test {
 namespace {
@@ -160,6 +161,74 @@ TEST_F(ReportCli, ReportOfOneCampaignAndErrors) {
   EXPECT_EQ(usage.exit_code, 2);
   EXPECT_EQ(run_cli("report --help").exit_code, 0);
   EXPECT_EQ(run_cli("characterize --help").exit_code, 0);
+}
+
+// ---- a real board (the jetson backend on a fake sysfs tree)
+
+std::string sh_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+CliResult run_cli_env(const std::string& env, const std::string& args, const fs::path& io) {
+  std::string cmd = env + " " + sh_quote(MODEWISE_CLI) + " " + args + " </dev/null >" + sh_quote((io / "out").string()) +
+                    " 2>" + sh_quote((io / "err").string());
+  int status = std::system(cmd.c_str());
+  CliResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(io / "out");
+  r.err = slurp(io / "err");
+  return r;
+}
+
+TEST(CharacterizeBoard, RunsTheCommandPerConfigurationAndDropsThePageCache) {
+  modewise::testing::FakeSysfs fake(modewise::testing::Board::orin_nano_jp6);
+  fake.set_rail_mw("VDD_IN", 9000);
+  fake.write("/proc/sys/vm/drop_caches", "0\n");
+  modewise::testing::TempDir state, work;
+  const fs::path log = fs::path(work.path()) / "seen.txt";
+  // The "training program": logs what it was given, then reports minibatches on the protocol pipe.
+  std::string cmd = "echo \"$MODEWISE_BATCH_SIZE $MODEWISE_WORKERS $MODEWISE_STORAGE $MODEWISE_DATA_DIR {batch_size} "
+                    "{data_dir}\" >> " + log.string() +
+                    "; i=0; while [ $i -lt 100 ]; do printf 'mb_begin\\nfetch_end\\n'; sleep 0.005; printf "
+                    "'mb_end\\n'; i=$((i+1)); done > \"$MODEWISE_PIPE\"";
+  std::string args = "--sysfs-root " + fake.root() + " characterize --device jetson --workload mine --command " +
+                     sh_quote(cmd) + " --sweep batch-size=8,16 --sweep storage=sd,ssd --storage-path sd=/data/sd " +
+                     "--storage-path ssd=/data/ssd --minibatches 3 --warmup-allowance 1 --settle-ms 0 --no-db --out " +
+                     (fs::path(work.path()) / "c.csv").string();
+  auto r = run_cli_env("MODEWISE_STATE_DIR=" + state.path(), args, work.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("4 of 4 configurations done"));
+  EXPECT_THAT(r.err, Not(HasSubstr("page cache")));
+  EXPECT_EQ(fake.read("/proc/sys/vm/drop_caches"), "3");
+  EXPECT_EQ(slurp(log), "8 4 sd /data/sd 8 /data/sd\n8 4 ssd /data/ssd 8 /data/ssd\n"
+                        "16 4 sd /data/sd 16 /data/sd\n16 4 ssd /data/ssd 16 /data/ssd\n");
+  std::string csv = slurp(fs::path(work.path()) / "c.csv");
+  EXPECT_EQ(count(csv, "\n"), 5u) << csv;
+  EXPECT_THAT(csv, HasSubstr("\n16,4,ssd,maxn,"));
+  EXPECT_THAT(csv, HasSubstr(",orin-nano,mine,train,measured,"));
+
+  // Without a writable drop_caches (not root): one warning, and the sweep goes on.
+  fake.remove("/proc/sys/vm");
+  fs::remove(log);
+  auto w = run_cli_env("MODEWISE_STATE_DIR=" + state.path(), args, work.path());
+  ASSERT_EQ(w.exit_code, 0) << w.err;
+  EXPECT_EQ(count(w.err, "cannot drop the page cache"), 1u) << w.err;
+  EXPECT_EQ(count(slurp(log), "\n"), 4u);
+
+  // Sweeping storage on a board needs a directory per medium.
+  auto bad = run_cli_env("MODEWISE_STATE_DIR=" + state.path(),
+                         "--sysfs-root " + fake.root() + " characterize --device jetson --command true --no-db "
+                         "--sweep storage=sd,hdd --storage-path sd=/x",
+                         work.path());
+  EXPECT_EQ(bad.exit_code, 2) << bad.err;
+  EXPECT_THAT(bad.err, HasSubstr("--storage-path hdd=DIR"));
+  auto no_cmd = run_cli_env("MODEWISE_STATE_DIR=" + state.path(),
+                            "--sysfs-root " + fake.root() + " characterize --device jetson --workload resnet18 --no-db",
+                            work.path());
+  EXPECT_EQ(no_cmd.exit_code, 2) << no_cmd.err;
+  EXPECT_THAT(no_cmd.err, HasSubstr("give --command"));
 }
 
 // ---- headless Chromium
