@@ -68,6 +68,7 @@ void PowerSampler::poll() {
   Reading r;
   try {
     r = sensor_.read(t);
+    t = 0.5 * (t + options_.clock());  // stamp the middle of the read (several files on a real board)
     if (r.power_w.size() != channels_.size())
       throw Error("power sensor '{}' returned {} values for {} channels", sensor_.name(), r.power_w.size(),
                   channels_.size());

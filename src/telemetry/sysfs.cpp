@@ -1,6 +1,8 @@
 #include "modewise/telemetry/sysfs.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -158,8 +160,39 @@ std::optional<long long> SysfsRoot::try_read_int(std::string_view board_path) co
   }
 }
 
+namespace {
+
+// A regular file on an ordinary file system (a fake tree), as opposed to a kernel attribute (sysfs, procfs, debugfs),
+// whose writes are single store() calls.
+bool is_plain_file(const std::string& host) {
+  struct stat st {};
+  struct statfs fs {};
+  if (::stat(host.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::statfs(host.c_str(), &fs) != 0) return false;
+  constexpr long kSysfs = 0x62656572, kProc = 0x9fa0, kDebugfs = 0x64626720, kTracefs = 0x74726163;
+  long type = static_cast<long>(fs.f_type);
+  return type != kSysfs && type != kProc && type != kDebugfs && type != kTracefs;
+}
+
+}  // namespace
+
 void SysfsRoot::write_text(std::string_view board_path, std::string_view value) const {
   std::string host = io_path(board_path);
+  if (is_plain_file(host) && ::access(host.c_str(), W_OK) == 0) {
+    // A fake tree: replace the file atomically, so a process killed mid-write leaves the old or the new value, as a
+    // kernel attribute would (never an empty file).
+    std::string tmp = host + ".modewise-tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << value << "\n";
+      if (!out) throw Error("cannot write '{}': {}", host, std::strerror(errno));
+    }
+    if (::rename(tmp.c_str(), host.c_str()) != 0) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      throw Error("cannot write '{}': {}", host, std::strerror(err));
+    }
+    return;
+  }
   int fd = ::open(host.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC);
   if (fd < 0) {
     int err = errno;

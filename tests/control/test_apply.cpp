@@ -294,6 +294,33 @@ TEST(Apply, ModeLeftByAKilledProcessIsRestoredAtTheNextStart) {
   EXPECT_EQ(rig.snapshot(), before);
 }
 
+TEST(Apply, CrashInTheMiddleOfAnApplyIsRestoredAtTheNextStart) {
+  Rig rig(Board::orin_agx_jp5);
+  std::string before = rig.snapshot();
+  // The GPU max_freq write "fails" (reads back empty): the child dies there, after the cores and CPU writes.
+  rig.fake.remove(kGpu + "/max_freq");
+  rig.fake.link(kGpu + "/max_freq", "/dev/null");
+  pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    auto* ctl = new ModeController(rig.board, rig.options);
+    try {
+      ctl->apply({4, 1344.0, 612, 2133});
+    } catch (const Error&) {
+      ::_exit(0);  // dies without restoring
+    }
+    ::_exit(1);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(rig.fake.read(kCpu + "/cpu11/online"), "0");  // half applied
+  rig.fake.remove(kGpu + "/max_freq");
+  rig.fake.write(kGpu + "/max_freq", "1300500000\n");
+  { ModeController next(rig.board, rig.options); }
+  EXPECT_EQ(rig.snapshot(), before);
+}
+
 TEST(Apply, LiveOwnerIsRefusedUnlessForced) {
   Rig rig(Board::orin_agx_jp5);
   std::string before = rig.snapshot();

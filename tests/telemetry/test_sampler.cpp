@@ -50,6 +50,7 @@ TEST(Sampler, SyntheticCurveFromFakeRailsIntegratesWithinOnePercent) {
   WindowResult w = sampler.end_window("run", 2.871);
   double expected = gpu_j(0.123, 2.871) + cpu_j(0.123, 2.871);
   EXPECT_NEAR(w.total_energy_j(), expected, 0.01 * expected);
+  RecordProperty("relative_error", std::to_string(std::fabs(w.total_energy_j() - expected) / expected));
   EXPECT_NEAR(w.energy_j[1], gpu_j(0.123, 2.871), 0.01 * gpu_j(0.123, 2.871));  // VDD_GPU_SOC
   EXPECT_NEAR(w.energy_j[2], cpu_j(0.123, 2.871), 0.01 * cpu_j(0.123, 2.871));  // VDD_CPU_CV
   EXPECT_NEAR(w.duration_s, 2.748, 1e-12);
@@ -145,7 +146,9 @@ TEST(Sampler, SensorErrorsAreCountedNotFatal) {
 
 TEST(Sampler, LiveThreadOnFakeRailsWithAWriterThread) {
   // A writer thread draws a sine (two full periods of 0.3 s) on VIN_SYS_5V0 in 2 ms steps and logs what it wrote
-  // when; the sampler thread (5 ms) must integrate the same energy within 1%.
+  // when; the sampler thread (5 ms) must integrate the same energy. Both threads' timestamps jitter by the
+  // scheduler's delays (milliseconds on a loaded 2-core CI machine), so the bound is 3%; the 1% accuracy of the
+  // integration itself is the deterministic test above.
   FakeSysfs fake(Board::orin_agx_jp5);
   auto sensor = make_ina3221_sensor(SysfsRoot(fake.root()));
   std::mutex mu;
@@ -182,7 +185,8 @@ TEST(Sampler, LiveThreadOnFakeRailsWithAWriterThread) {
       if (b > a) expected += written[i].second * (b - a);
     }
   }
-  EXPECT_NEAR(w.total_energy_j(), expected, 0.01 * expected) << "samples " << w.samples;
+  EXPECT_NEAR(w.total_energy_j(), expected, 0.03 * expected) << "samples " << w.samples;
+  RecordProperty("relative_error", std::to_string(std::fabs(w.total_energy_j() - expected) / expected));
   EXPECT_GT(sampler.achieved_rate_hz(), 100);  // >= 100 Hz
   EXPECT_EQ(sampler.errors(), 0u);
 }
