@@ -40,7 +40,7 @@ std::vector<std::string> summary_row(const telemetry::TegrastatsRecord& r, int l
   return {std::to_string(line),
           r.timestamp.value_or(""),
           std::to_string(online),
-          online ? util::format_number(load / online) : "",
+          online ? fmt::format("{:.1f}", load / online) : "",
           online && mhz > 0 ? util::format_number(mhz) : "",
           r.gpu ? num(r.gpu->load_pct) : "",
           num(engine_mhz(r.gpu)),

@@ -14,7 +14,7 @@ std::string sample_state() {
   s.sysfs_root = "/";
   s.created_utc = "2026-01-01T00:00:00Z";
   s.applied_mode = "4c/1344/612/2133";
-  for (int cpu = 1; cpu < 4; ++cpu)
+  for (int cpu = 1; cpu < 3; ++cpu)
     s.state.cores.push_back({cpu, "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/online", cpu < 3});
   s.state.clocks.push_back({"cpu0-3", "kHz", "/sys/devices/system/cpu/cpufreq/policy0/scaling_min_freq",
                             "/sys/devices/system/cpu/cpufreq/policy0/scaling_max_freq", {0, 1, 2, 3}, 729600, 2201600});
@@ -26,9 +26,10 @@ std::string sample_state() {
 }  // namespace
 
 TEST(FuzzStateFile, StateFilesParseOrFailWithAnError) {
-  std::string base = sample_state();
-  auto compact = nlohmann::json::parse(base).dump();
-  auto t = fuzz::run(0x57a7e, {base, compact}, 200, [](const std::string& in) {
+  // Compact JSON keeps each input short (the sanitizer run parses 100,000 of them); the pretty form is covered by
+  // the unit tests.
+  auto compact = nlohmann::json::parse(sample_state()).dump();
+  auto t = fuzz::run(0x57a7e, {compact}, 200, [](const std::string& in) {
     auto s = control::parse_saved_state(in, "state.json");
     for (const auto& c : s.state.cores) ASSERT_EQ(c.file.rfind("/sys/", 0), 0u);
   });
