@@ -34,6 +34,7 @@ MlpTarget ridge_head(const MlpTarget& base, FeatureCache& fc, const Eigen::Vecto
 RidgeTarget fit_ridge_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const CorrectionInputs& in, int degree);
 
 struct GpOptions {
+  double nu = 2.5;                                // Matern smoothness: 1.5 or 2.5
   int iterations = 200;                           // Adam steps per start
   double learning_rate = 0.1;                     // on log hyperparameters
   std::vector<double> start_lengths = {1.0, 3.0};  // initial length scales (one start each)

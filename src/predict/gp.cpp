@@ -15,6 +15,18 @@ namespace modewise::predict {
 
 namespace {
 constexpr double kSqrt5 = 2.23606797749979;
+constexpr double kSqrt3 = 1.7320508075688772;
+
+// Matern(r) for nu = 1.5 or 2.5.
+Eigen::ArrayXXd matern(const Eigen::ArrayXXd& r, double nu) {
+  if (nu < 2) return (1.0 + kSqrt3 * r) * (-kSqrt3 * r).exp();
+  return (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * (-kSqrt5 * r).exp();
+}
+// d Matern / d log(length_k) = factor(r) * (a_k - b_k)^2 / length_k^2.
+Eigen::ArrayXXd matern_length_factor(const Eigen::ArrayXXd& r, double nu) {
+  if (nu < 2) return 3.0 * (-kSqrt3 * r).exp();
+  return (5.0 / 3.0) * (1.0 + kSqrt5 * r) * (-kSqrt5 * r).exp();
+}
 
 // Squared scaled distances between the columns of a and b.
 Eigen::MatrixXd scaled_sqdist(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b, const Eigen::VectorXd& lengths) {
@@ -30,7 +42,7 @@ Eigen::MatrixXd scaled_sqdist(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b
 Eigen::MatrixXd GpTarget::kernel_matrix(const GpKernel& k, const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
   MW_CHECK(a.rows() == b.rows() && k.lengths.size() == a.rows());
   Eigen::ArrayXXd r = scaled_sqdist(a, b, k.lengths).array().sqrt();
-  Eigen::ArrayXXd m = (1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * (-kSqrt5 * r).exp();
+  Eigen::ArrayXXd m = matern(r, k.nu);
   Eigen::MatrixXd lin = (a.transpose() * b).array() + k.sigma0 * k.sigma0;
   return k.matern_var * m.matrix() + k.linear_var * lin;
 }
@@ -39,6 +51,20 @@ Eigen::VectorXd GpTarget::predict_log(FeatureCache& fc) const {
   Eigen::MatrixXd z = input.apply(inputs.gather(fc));
   Eigen::VectorXd mean = kernel_matrix(kernel, z, train) * alpha;
   return (mean.array() * target.sd + target.mean).matrix() + inputs.offset_values(fc);
+}
+
+bool GpTarget::predict_log_sd(FeatureCache& fc, Eigen::VectorXd& sd) const {
+  Eigen::MatrixXd z = input.apply(inputs.gather(fc));
+  Eigen::MatrixXd kt = kernel_matrix(kernel, train, train);
+  kt.diagonal().array() += kernel.noise_var + 1e-10;
+  Eigen::LLT<Eigen::MatrixXd> llt(kt);
+  if (llt.info() != Eigen::Success) return false;
+  Eigen::MatrixXd ks = kernel_matrix(kernel, train, z);  // n x m
+  Eigen::MatrixXd v = llt.matrixL().solve(ks);
+  Eigen::ArrayXd prior = kernel.matern_var + kernel.linear_var * (kernel.sigma0 * kernel.sigma0 + z.colwise().squaredNorm().array());
+  Eigen::ArrayXd var = (prior - v.colwise().squaredNorm().transpose().array()).max(0.0);
+  sd = (var.sqrt() * (target.sd * sd_scale)).matrix();
+  return true;
 }
 
 nlohmann::json GpTarget::to_json() const {
@@ -51,14 +77,16 @@ nlohmann::json GpTarget::to_json() const {
           {"target_mean", target.mean},
           {"target_sd", target.sd},
           {"kernel",
-           {{"matern_var", kernel.matern_var},
+           {{"nu", kernel.nu},
+            {"matern_var", kernel.matern_var},
             {"linear_var", kernel.linear_var},
             {"sigma0", kernel.sigma0},
             {"noise_var", kernel.noise_var},
             {"lengths", std::vector<double>(kernel.lengths.data(), kernel.lengths.data() + kernel.lengths.size())}}},
           {"train", cols},
           {"alpha", std::vector<double>(alpha.data(), alpha.data() + alpha.size())},
-          {"log_marginal_likelihood", log_marginal_likelihood}};
+          {"log_marginal_likelihood", log_marginal_likelihood},
+          {"sd_scale", sd_scale}};
 }
 
 std::unique_ptr<GpTarget> GpTarget::from_json(const nlohmann::json& j, const std::string& where) {
@@ -71,6 +99,8 @@ std::unique_ptr<GpTarget> GpTarget::from_json(const nlohmann::json& j, const std
   if (!(t->target.sd > 0)) throw Error("{}.target_sd: expected a positive number", where);
   const auto& k = detail::field(j, "kernel", where);
   const std::string kw = where + ".kernel";
+  t->kernel.nu = detail::number(k, "nu", kw);
+  if (t->kernel.nu != 1.5 && t->kernel.nu != 2.5) throw Error("{}.nu: expected 1.5 or 2.5, found {}", kw, t->kernel.nu);
   t->kernel.matern_var = detail::number(k, "matern_var", kw);
   t->kernel.linear_var = detail::number(k, "linear_var", kw);
   t->kernel.sigma0 = detail::number(k, "sigma0", kw);
@@ -89,6 +119,8 @@ std::unique_ptr<GpTarget> GpTarget::from_json(const nlohmann::json& j, const std
   auto alpha = detail::numbers(j, "alpha", where, cols.size());
   t->alpha = Eigen::Map<Eigen::VectorXd>(alpha.data(), static_cast<Eigen::Index>(alpha.size()));
   t->log_marginal_likelihood = detail::number(j, "log_marginal_likelihood", where);
+  t->sd_scale = detail::number(j, "sd_scale", where);
+  if (!(t->sd_scale > 0)) throw Error("{}.sd_scale: expected a positive number, found {}", where, t->sd_scale);
   return t;
 }
 
@@ -100,9 +132,10 @@ namespace {
 struct GpObjective {
   const Eigen::MatrixXd& z;  // d x n
   const Eigen::VectorXd& y;  // standardized targets
+  double nu;
   std::vector<Eigen::MatrixXd> sq;  // per-dimension squared differences (n x n)
 
-  GpObjective(const Eigen::MatrixXd& z_, const Eigen::VectorXd& y_) : z(z_), y(y_) {
+  GpObjective(const Eigen::MatrixXd& z_, const Eigen::VectorXd& y_, double nu_) : z(z_), y(y_), nu(nu_) {
     for (Eigen::Index k = 0; k < z.rows(); ++k) {
       Eigen::MatrixXd s(z.cols(), z.cols());
       for (Eigen::Index i = 0; i < z.cols(); ++i)
@@ -111,9 +144,10 @@ struct GpObjective {
     }
   }
 
-  static GpKernel kernel(const Eigen::VectorXd& th) {
+  GpKernel kernel(const Eigen::VectorXd& th) const {
     const Eigen::Index d = th.size() - 4;
     GpKernel k;
+    k.nu = nu;
     k.matern_var = std::exp(th(0));
     k.lengths = th.segment(1, d).array().exp();
     k.linear_var = std::exp(th(d + 1));
@@ -129,8 +163,7 @@ struct GpObjective {
     Eigen::MatrixXd r2 = Eigen::MatrixXd::Zero(n, n);
     for (Eigen::Index i = 0; i < d; ++i) r2 += sq[static_cast<size_t>(i)] / (k.lengths(i) * k.lengths(i));
     Eigen::ArrayXXd r = r2.array().sqrt();
-    Eigen::ArrayXXd e = (-kSqrt5 * r).exp();
-    Eigen::MatrixXd m = ((1.0 + kSqrt5 * r + (5.0 / 3.0) * r.square()) * e).matrix();
+    Eigen::MatrixXd m = matern(r, nu).matrix();
     Eigen::MatrixXd lin = (z.transpose() * z).array() + k.sigma0 * k.sigma0;
     Eigen::MatrixXd kk = k.matern_var * m + k.linear_var * lin;
     kk.diagonal().array() += k.noise_var + 1e-10;
@@ -145,7 +178,7 @@ struct GpObjective {
       grad->resize(th.size());
       auto half_tr = [&](const Eigen::MatrixXd& dk) { return 0.5 * (w.array() * dk.array()).sum(); };
       (*grad)(0) = half_tr(k.matern_var * m);
-      Eigen::ArrayXXd common = k.matern_var * (5.0 / 3.0) * (1.0 + kSqrt5 * r) * e;
+      Eigen::ArrayXXd common = k.matern_var * matern_length_factor(r, nu);
       for (Eigen::Index i = 0; i < d; ++i)
         (*grad)(1 + i) = half_tr((common * sq[static_cast<size_t>(i)].array() / (k.lengths(i) * k.lengths(i))).matrix());
       (*grad)(d + 1) = half_tr(k.linear_var * lin);
@@ -170,7 +203,7 @@ GpTarget fit_gp_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const Cor
   t.target = TargetScale::fit(resid);
   Eigen::VectorXd y = (resid.array() - t.target.mean) / t.target.sd;
   const Eigen::Index d = t.train.rows(), p = d + 4;
-  GpObjective obj(t.train, y);
+  GpObjective obj(t.train, y, opt.nu);
   // Bounds on log hyperparameters (as in common GP libraries): variances 1e-5..1e5, lengths 1e-2..1e3,
   // noise variance opt.min_noise_var..1e-1.
   Eigen::VectorXd lo(p), hi(p);
@@ -216,8 +249,22 @@ GpTarget fit_gp_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const Cor
     }
   }
   if (!std::isfinite(best)) throw Error("Gaussian-process fit failed: the kernel matrix is singular for every setting");
-  t.kernel = GpObjective::kernel(best_th);
+  t.kernel = obj.kernel(best_th);
   t.log_marginal_likelihood = obj.value(best_th, nullptr, &t.alpha);
+  // Leave-one-out calibration (closed form): residual_i = alpha_i / Kinv_ii, variance_i = 1 / Kinv_ii; the
+  // posterior variance of the mean excludes the noise term, so compare against variance_i - noise.
+  {
+    Eigen::MatrixXd k = GpTarget::kernel_matrix(t.kernel, t.train, t.train);
+    k.diagonal().array() += t.kernel.noise_var + 1e-10;
+    Eigen::MatrixXd kinv = k.llt().solve(Eigen::MatrixXd::Identity(k.rows(), k.cols()));
+    double sum = 0;
+    for (Eigen::Index i = 0; i < k.rows(); ++i) {
+      double resid = t.alpha(i) / kinv(i, i);
+      double var = std::max(1.0 / kinv(i, i) - t.kernel.noise_var, 1e-12);
+      sum += resid * resid / var;
+    }
+    t.sd_scale = std::max(1.0, std::sqrt(sum / static_cast<double>(k.rows())));
+  }
   return t;
 }
 

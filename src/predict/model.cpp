@@ -1,5 +1,6 @@
 #include "modewise/predict/model.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -40,20 +41,39 @@ void PerfModel::set_base_signals(FeatureCache& fc) const {
 }
 
 void PerfModel::predict_log(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes,
-                            Eigen::VectorXd& log_time, Eigen::VectorXd& log_power) const {
+                            Eigen::VectorXd& log_time, Eigen::VectorXd& log_power, Eigen::VectorXd* power_log_sd) const {
   MW_CHECK(time && power);
   FeatureCache fc(spec, modes);
   set_base_signals(fc);
   log_time = time->predict_log(fc);
   fc.set_signal("time", log_time);
   log_power = power->predict_log(fc);
+  if (!power_log_sd) return;
+  if (!power->predict_log_sd(fc, *power_log_sd)) {
+    power_log_sd->resize(0);
+    return;
+  }
+  // A power model that reads the predicted time also inherits its uncertainty: first-order propagation by
+  // evaluating the power model at time +- one standard deviation.
+  const auto used = power->signals_used();
+  Eigen::VectorXd time_sd;
+  if (std::find(used.begin(), used.end(), "time") != used.end() && time->predict_log_sd(fc, time_sd)) {
+    fc.set_signal("time", log_time + time_sd);
+    Eigen::VectorXd up = power->predict_log(fc);
+    fc.set_signal("time", log_time - time_sd);
+    Eigen::VectorXd down = power->predict_log(fc);
+    fc.set_signal("time", log_time);
+    *power_log_sd = (power_log_sd->array().square() + (0.5 * (up - down)).array().square()).sqrt().matrix();
+  }
 }
 
-Predictions PerfModel::predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const {
+Predictions PerfModel::predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes,
+                               bool with_uncertainty) const {
   check_device(spec);
-  Eigen::VectorXd lt, lp;
-  predict_log(spec, modes, lt, lp);
+  Eigen::VectorXd lt, lp, sd;
+  predict_log(spec, modes, lt, lp, with_uncertainty ? &sd : nullptr);
   Predictions p;
+  p.power_log_sd.assign(sd.data(), sd.data() + sd.size());
   p.time_ms.resize(modes.size());
   p.power_w.resize(modes.size());
   for (size_t i = 0; i < modes.size(); ++i) {

@@ -212,6 +212,15 @@ nlohmann::json EnsembleTarget::to_json() const {
   return {{"kind", "ensemble"}, {"members", m}};
 }
 
+bool EnsembleTarget::predict_log_sd(FeatureCache& fc, Eigen::VectorXd& sd) const {
+  if (members.size() < 2) return false;
+  Eigen::MatrixXd all(static_cast<Eigen::Index>(fc.modes().size()), static_cast<Eigen::Index>(members.size()));
+  for (size_t i = 0; i < members.size(); ++i) all.col(static_cast<Eigen::Index>(i)) = members[i]->predict_log(fc);
+  Eigen::VectorXd mean = all.rowwise().mean();
+  sd = ((all.colwise() - mean).array().square().rowwise().sum() / static_cast<double>(members.size() - 1)).sqrt();
+  return true;
+}
+
 std::vector<std::string> EnsembleTarget::signals_used() const {
   std::vector<std::string> out;
   for (const auto& m : members)

@@ -35,6 +35,13 @@ std::string transfer_method_help() {
          "linear, poly, gbt: linear / quadratic ridge regression, boosted trees on the few modes (baselines)";
 }
 
+FitOptions published_fit_options() {
+  FitOptions f;
+  f.features.name = "raw";
+  f.arch = MlpArch::powertrain();
+  return f;
+}
+
 TrainingSet make_training_set(const std::vector<profile::ProfileRow>& rows, const std::string& source) {
   TrainingSet ts;
   std::set<device::PowerMode> distinct;
@@ -146,7 +153,11 @@ TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y,
   in.offset = "base_" + target;
   in.signals = {"base_" + target};
   if (target == "power") in.signals.push_back("time");
-  if (opt.method == "gp") return std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, detail::GpOptions{}));
+  if (opt.method == "gp") {
+    detail::GpOptions g;
+    g.nu = target == "power" ? opt.gp_nu_power : opt.gp_nu_time;
+    return std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, g));
+  }
   return std::make_unique<RidgeTarget>(detail::fit_ridge_target(fc, log_y, in, opt.correction_degree));
 }
 

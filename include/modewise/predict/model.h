@@ -32,6 +32,9 @@ struct ModelInfo {
 
 struct Predictions {
   std::vector<double> time_ms, power_w;
+  // Where the model can tell (GP corrections, ensembles): the standard deviation of log(power), i.e. the
+  // relative uncertainty of power_w; empty otherwise.
+  std::vector<double> power_log_sd;
   size_t size() const { return time_ms.size(); }
   double energy_j(size_t i) const { return time_ms[i] / 1000.0 * power_w[i]; }
 };
@@ -52,10 +55,11 @@ class PerfModel {
 
   // Throws Error when `spec` is not the model's device ("model for another device").
   void check_device(const device::DeviceSpec& spec) const;
-  Predictions predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes) const;
+  Predictions predict(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes,
+                      bool with_uncertainty = false) const;
   // Log predictions without the device check (a base model evaluated on its transfer's device).
   void predict_log(const device::DeviceSpec& spec, const std::vector<device::PowerMode>& modes,
-                   Eigen::VectorXd& log_time, Eigen::VectorXd& log_power) const;
+                   Eigen::VectorXd& log_time, Eigen::VectorXd& log_power, Eigen::VectorXd* power_log_sd = nullptr) const;
   // Fills the signals a transfer's correction models read ("base_time", "base_power").
   void set_base_signals(FeatureCache& fc) const;
 

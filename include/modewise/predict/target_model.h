@@ -27,6 +27,9 @@ class TargetModel {
   virtual std::unique_ptr<TargetModel> clone() const = 0;
   // Names of the signals it reads (inputs and offset), for checking that a model file is complete.
   virtual std::vector<std::string> signals_used() const { return {}; }
+  // Standard deviation of log(target) where the model can estimate its own uncertainty (GP posterior,
+  // ensemble spread); false when it cannot.
+  virtual bool predict_log_sd(FeatureCache& /*features*/, Eigen::VectorXd& /*sd*/) const { return false; }
 };
 
 using TargetModelPtr = std::unique_ptr<TargetModel>;
@@ -109,9 +112,10 @@ class GbtTarget : public TargetModel {
 };
 
 // Gaussian-process regression (the posterior mean) with kernel
-//   k(a, b) = s_m * Matern52(|a - b| / lengths) + s_l * (sigma0^2 + a.b)  (+ noise on the training diagonal)
-// on standardized inputs; hyperparameters maximize the log marginal likelihood.
+//   k(a, b) = s_m * Matern_nu(|a - b| / lengths) + s_l * (sigma0^2 + a.b)  (+ noise on the training diagonal)
+// on standardized inputs, nu = 1.5 or 2.5; hyperparameters maximize the log marginal likelihood.
 struct GpKernel {
+  double nu = 2.5;
   double matern_var = 1, linear_var = 0.1, sigma0 = 1, noise_var = 1e-4;
   Eigen::VectorXd lengths;  // one per input (ARD)
 };
@@ -125,12 +129,16 @@ class GpTarget : public TargetModel {
   Eigen::MatrixXd train;   // standardized training inputs (inputs x n)
   Eigen::VectorXd alpha;   // K^-1 y (standardized)
   double log_marginal_likelihood = 0;  // at the fitted hyperparameters (for the record)
+  // Calibration of predict_log_sd: the root mean square of the leave-one-out residuals over their predicted
+  // standard deviations (1 for a well calibrated GP, more when it is overconfident).
+  double sd_scale = 1;
 
   std::string kind() const override { return "gp"; }
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;
   nlohmann::json to_json() const override;
   TargetModelPtr clone() const override { return std::make_unique<GpTarget>(*this); }
   std::vector<std::string> signals_used() const override { return inputs.used(); }
+  bool predict_log_sd(FeatureCache& fc, Eigen::VectorXd& sd) const override;
   static std::unique_ptr<GpTarget> from_json(const nlohmann::json& j, const std::string& where);
   // k(a_i, b_j) for standardized inputs (without the noise term).
   static Eigen::MatrixXd kernel_matrix(const GpKernel& k, const Eigen::MatrixXd& a, const Eigen::MatrixXd& b);
@@ -142,6 +150,7 @@ class EnsembleTarget : public TargetModel {
 
   std::string kind() const override { return "ensemble"; }
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;
+  bool predict_log_sd(FeatureCache& fc, Eigen::VectorXd& sd) const override;  // spread of the members
   nlohmann::json to_json() const override;
   TargetModelPtr clone() const override;
   std::vector<std::string> signals_used() const override;

@@ -28,8 +28,8 @@ struct GbtOptions {
 
 struct FitOptions {
   std::string method = "mlp";
-  FeatureSet features;              // set "raw" for the published 4-input network
-  MlpArch arch;                     // PowerTrain's 256-128-64 by default
+  FeatureSet features;              // physical; "raw" for the published 4-input network
+  MlpArch arch;                     // 32-32-16; MlpArch::powertrain() for the published network
   TrainOptions train = [] {
     TrainOptions t;
     t.patience = 20;
@@ -50,12 +50,17 @@ struct TransferOptions {
   }();
   int ensemble = 5;                 // ensemble methods: fine-tuned networks averaged
   FeatureSet correction_features{"log", 4};  // gp, residual: inputs of the correction model
+  double gp_nu_time = 1.5, gp_nu_power = 2.5;  // gp: Matern smoothness of the time and power corrections
   int correction_degree = 2;        // residual: polynomial degree of the ridge correction (1..3)
   FeatureSet scratch_features;      // scratch, linear, poly, gbt baselines
   int poly_degree = 2;              // poly baseline
-  MlpArch scratch_arch;             // scratch baseline
+  MlpArch scratch_arch = MlpArch::powertrain();  // scratch baseline: the published network from scratch
   GbtOptions gbt;
 };
+
+// The published PowerTrain reference: 4 raw inputs, 256-128-64 with dropout 0.4/0.3, Adam 1e-3, 100 epochs,
+// batch 32 (early stopping on a 20% validation split added).
+FitOptions published_fit_options();
 
 const std::vector<std::string>& fit_method_names();
 const std::vector<std::string>& transfer_method_names();
