@@ -75,23 +75,15 @@ Eigen::VectorXd AdditiveModel::row(size_t mode) const {
 
 Eigen::VectorXd AdditiveModel::predict(size_t mode) const { return coef_.transpose() * row(mode); }
 
-void AdditiveModel::predict_all(Eigen::MatrixXd& out) const {
-  const Eigen::Index T = coef_.cols();
-  out.resize(static_cast<Eigen::Index>(lattice_.size()), T);
-  for (size_t i = 0; i < lattice_.size(); ++i) {
-    const auto& c = coords_[i];
-    const auto& u = unit_[i];
-    double inter[6];
-    int k = 0;
-    for (int a = 0; a < ModeLattice::kAxes; ++a)
-      for (int b = a + 1; b < ModeLattice::kAxes; ++b) inter[k++] = (1.0 - u[a]) * (1.0 - u[b]);
-    for (Eigen::Index t = 0; t < T; ++t) {
-      double v = coef_(0, t);
-      for (int a = 0; a < ModeLattice::kAxes; ++a) v += coef_(offset_[a] + c[a], t);
-      for (int j = 0; j < 6; ++j) v += inter[j] * coef_(inter_ + j, t);
-      out(static_cast<Eigen::Index>(i), t) = v;
-    }
-  }
+double AdditiveModel::predict_one(size_t mode, Eigen::Index t) const {
+  const auto& c = coords_[mode];
+  const auto& u = unit_[mode];
+  double v = coef_(0, t);
+  for (int a = 0; a < ModeLattice::kAxes; ++a) v += coef_(offset_[a] + c[a], t);
+  int k = inter_;
+  for (int a = 0; a < ModeLattice::kAxes; ++a)
+    for (int b = a + 1; b < ModeLattice::kAxes; ++b) v += (1.0 - u[a]) * (1.0 - u[b]) * coef_(k++, t);
+  return v;
 }
 
 }  // namespace modewise::cosched::detail

@@ -22,8 +22,8 @@ class AdditiveModel {
   void fit(const std::vector<size_t>& modes, const Eigen::MatrixXd& y);
   // Prediction of every target at a lattice point.
   Eigen::VectorXd predict(size_t mode) const;
-  // Predictions at every lattice point (lattice size x targets), without allocating per point.
-  void predict_all(Eigen::MatrixXd& out) const;
+  // One target at one lattice point, without allocating.
+  double predict_one(size_t mode, Eigen::Index target) const;
 
  private:
   Eigen::VectorXd row(size_t mode) const;  // the design row of a lattice point

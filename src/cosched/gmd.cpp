@@ -94,7 +94,8 @@ Plan Gmd::run() {
   }
   const size_t nb = w_.infer_batch_sizes.size();
   detail::AdditiveModel time_model(lat_, true), power_model(lat_, false);
-  Eigen::MatrixXd yt, yp, pt, pp;
+  Eigen::MatrixXd yt, yp;
+  std::vector<std::pair<double, size_t>> bounds;
   ModeProfile pred;
   pred.infer.resize(nb);
   int misses = 0;  // consecutive infeasible probes while nothing feasible is known
@@ -109,20 +110,25 @@ Plan Gmd::run() {
     }
     time_model.fit(measured, yt);
     power_model.fit(measured, yp);
-    time_model.predict_all(pt);
-    power_model.predict_all(pp);
     const double caution = best_ok_ ? 1.0 : 1.0 + kCaution * (1 + misses);
+    // Training alone bounds the throughput (B_T / t_T): visit candidates by that bound, best first, and stop
+    // once the bound cannot beat the best predicted feasible candidate.
+    bounds.clear();
+    for (size_t i : avail)
+      if (!o_.measured(i))
+        bounds.emplace_back(w_.train_batch_size / (caution * std::exp(time_model.predict_one(i, 0)) / 1000.0), i);
+    std::sort(bounds.begin(), bounds.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
     size_t next = lat_.size();
     Choice next_c;
     bool next_ok = false;
-    for (size_t i : avail) {
-      if (o_.measured(i)) continue;
-      const auto row = static_cast<Eigen::Index>(i);
-      pred.train = {caution * std::exp(pt(row, 0)), caution * std::max(0.1, pp(row, 0))};
-      // Training alone bounds the throughput: skip modes that cannot beat the best candidate so far.
-      if (next_ok && w_.train_batch_size / (pred.train.time_ms / 1000.0) <= next_c.outcome.train_throughput) continue;
-      for (size_t k = 0; k < nb; ++k)
-        pred.infer[k] = {caution * std::exp(pt(row, 1 + k)), caution * std::max(0.1, pp(row, 1 + k))};
+    for (const auto& [bound, i] : bounds) {
+      if (next_ok && bound <= next_c.outcome.train_throughput) break;
+      pred.train = {caution * std::exp(time_model.predict_one(i, 0)), caution * std::max(0.1, power_model.predict_one(i, 0))};
+      for (size_t k = 0; k < nb; ++k) {
+        const auto t = static_cast<Eigen::Index>(1 + k);
+        pred.infer[k] = {caution * std::exp(time_model.predict_one(i, t)),
+                         caution * std::max(0.1, power_model.predict_one(i, t))};
+      }
       bool ok;
       Choice c = best_at_mode(pred, i, w_, budget_, margins_, &ok);
       if (next == lat_.size() || better(c, ok, next_c, next_ok, budget_)) next = i, next_c = c, next_ok = ok;
