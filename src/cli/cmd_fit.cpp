@@ -95,13 +95,13 @@ Registrar reg(40, "fit", [](CLI::App& app, GlobalOptions& g) {
                 "PowerTrain's published reference: raw inputs, 256-128-64 with dropout 0.4,0.3 (other flags override)");
   cmd->add_option("--features", o->features,
                   "Model inputs: physical (default), raw (cores and 3 clocks, as published) or log");
-  cmd->add_option("--hidden", o->hidden, "MLP hidden layer sizes (default 32,32,16)");
+  cmd->add_option("--hidden", o->hidden, "MLP hidden layer sizes (default 24,24,12)");
   cmd->add_option("--dropout", o->dropout, "MLP dropout per hidden layer (default none; e.g. 0.4,0.3)")
       ->each([o](const std::string&) { o->dropout_given = true; });
-  cmd->add_option("--epochs", o->epochs, "Training epochs (default 100)");
+  cmd->add_option("--epochs", o->epochs, "Training epochs (default 800; --published: 100)");
   cmd->add_option("--train-batch", o->train_batch, "Mini-batch size for Adam (default 32)");
   cmd->add_option("--lr", o->lr, "Adam learning rate (default 1e-3)");
-  cmd->add_option("--patience", o->patience, "Early stopping patience in epochs (default 20; 0 disables)");
+  cmd->add_option("--patience", o->patience, "Early stopping patience in epochs (default 100; --published: 20; 0 disables)");
   cmd->add_option("--val-fraction", o->val_fraction, "Share of the modes held out for early stopping (default 0.2)");
   cmd->add_option("--ensemble", o->ensemble, "MLPs trained with different seeds and averaged")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed (initialization, shuffling, dropout)")->capture_default_str();

@@ -25,6 +25,7 @@ void run_pareto(const ParetoCliOptions& o, const GlobalOptions& g) {
   predict::Predictions p = model.predict(spec, modes);
   std::vector<size_t> front = optimize::pareto_front(p.time_ms, p.power_w);
   note_model_provenance(model);
+  warn_extrapolation(model, modes);
   Output out(o.out);
   util::CsvWriter w(out.stream());
   using util::format_number;

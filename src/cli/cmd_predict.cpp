@@ -22,6 +22,7 @@ void run_predict(const PredictCliOptions& o, const GlobalOptions& g) {
   std::vector<device::PowerMode> modes = candidate_modes(o.modes, spec);
   predict::Predictions p = model.predict(spec, modes);
   note_model_provenance(model);
+  warn_extrapolation(model, modes);
   Output out(o.out);
   util::CsvWriter w(out.stream());
   using util::format_number;

@@ -188,6 +188,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   spec.minibatches = o.minibatches;
   spec.warmup_allowance = o.warmup_allowance;
   spec.seed = o.seed;
+  if (auto* replay = dynamic_cast<profile::ReplayBackend*>(backend.get())) spec.fingerprint = replay->content_hash();
 
   std::optional<store::Store> db;
   std::unique_ptr<profile::CampaignLog> log;

@@ -50,6 +50,7 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
   optimize::Recommendation r = optimize::recommend(modes, p, o.power_w, objective, caution);
   const std::string preset = names.empty() ? "" : names[r.index];
   note_model_provenance(model);
+  if (o.method != "preset") warn_extrapolation(model, modes);
   if (o.json) {
     nlohmann::json j = {{"mode", {{"cores", r.mode.cores}, {"cpu_mhz", r.mode.cpu_mhz}, {"gpu_mhz", r.mode.gpu_mhz},
                                   {"emc_mhz", r.mode.emc_mhz}}},

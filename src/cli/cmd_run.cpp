@@ -32,7 +32,7 @@ struct RunOptions {
   std::string reference = "resnet18", workload = "mobilenetv3", task = "train";
   int batch_size = 16;
   int ref_modes = 1100, modes = 50;
-  std::string sample_grid = "powertrain", grid = "full";
+  std::string sample_grid = "powertrain", grid = "powertrain";
   double power_w = 30;
   std::string objective = "time", method = "gp";
   std::string svg = "modewise-pareto.svg";
@@ -175,6 +175,7 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   std::vector<device::PowerMode> modes = device::grid_modes(spec, o.grid);
   predict::Predictions p = model.predict(spec, modes);
   std::vector<size_t> front = optimize::pareto_front(p.time_ms, p.power_w);
+  warn_extrapolation(model, modes);
 
   fmt::print("modewise run: {} {} bs{} on {} -- all numbers {}\n", o.workload, o.task, o.batch_size, spec.name, prov);
   fmt::print("model: {} reference ({} modes) transferred with '{}' from {} profiled modes of {}\n", o.reference,
@@ -243,7 +244,8 @@ Registrar reg(5, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--ref-modes", o->ref_modes, "Modes profiled for the reference")->capture_default_str();
   cmd->add_option("--modes", o->modes, "Modes profiled for the new workload")->capture_default_str();
   cmd->add_option("--sample-grid", o->sample_grid, "Grid the profiled modes are drawn from")->capture_default_str();
-  cmd->add_option("--grid", o->grid, "Grid predicted and searched")->capture_default_str();
+  cmd->add_option("--grid", o->grid, "Grid predicted and searched (full extrapolates beyond the profiled range)")
+      ->capture_default_str();
   cmd->add_option("--power-w", o->power_w, "Power budget in watts")->capture_default_str();
   cmd->add_option("--objective", o->objective, "time or energy")->check(CLI::IsMember({"time", "energy"}))
       ->capture_default_str();

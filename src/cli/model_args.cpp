@@ -75,6 +75,14 @@ std::vector<device::PowerMode> candidate_modes(const ModeChoice& c, const device
   return modes;
 }
 
+void warn_extrapolation(const predict::PerfModel& model, const std::vector<device::PowerMode>& modes) {
+  size_t n = predict::count_outside(model, modes);
+  if (n == 0) return;
+  warn(fmt::format("{} of {} modes lie outside the modes the model learned from ({}): predictions there are "
+                   "extrapolations (use --grid powertrain or --modes to stay inside)",
+                   n, modes.size(), model.info.range.describe()));
+}
+
 std::string model_provenance_label(const predict::PerfModel& model) {
   const std::string& p = model.info.provenance;
   if (p == "emulated") return fmt::format("emulated (a model trained on emulated {} data), not measured", model.info.device);

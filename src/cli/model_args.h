@@ -36,6 +36,9 @@ void add_mode_choice(CLI::App* cmd, ModeChoice& c, bool allow_modes_file);
 device::DeviceSpec device_for_model(const ModeChoice& c, const predict::PerfModel& model, const GlobalOptions& g);
 std::vector<device::PowerMode> candidate_modes(const ModeChoice& c, const device::DeviceSpec& spec);
 
+// A warning on stderr when some modes lie outside the range the model learned from.
+void warn_extrapolation(const predict::PerfModel& model, const std::vector<device::PowerMode>& modes);
+
 // "emulated" -> the note printed on stderr before numbers from such a model.
 void note_model_provenance(const predict::PerfModel& model);
 std::string model_provenance_label(const predict::PerfModel& model);

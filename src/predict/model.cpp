@@ -6,13 +6,56 @@
 #include <cstring>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "modewise/util/csv.h"
 #include "modewise/util/error.h"
+#include "modewise/util/strings.h"
 #include "predict/json_util.h"
 
 namespace modewise::predict {
+
+ModeRange ModeRange::of(const std::vector<device::PowerMode>& modes) {
+  ModeRange r;
+  if (modes.empty()) return r;
+  r.cores_min = r.cores_max = modes.front().cores;
+  r.cpu_min_mhz = r.cpu_max_mhz = modes.front().cpu_mhz;
+  r.gpu_min_mhz = r.gpu_max_mhz = modes.front().gpu_mhz;
+  r.emc_min_mhz = r.emc_max_mhz = modes.front().emc_mhz;
+  for (const auto& m : modes) {
+    r.cores_min = std::min(r.cores_min, m.cores);
+    r.cores_max = std::max(r.cores_max, m.cores);
+    r.cpu_min_mhz = std::min(r.cpu_min_mhz, m.cpu_mhz);
+    r.cpu_max_mhz = std::max(r.cpu_max_mhz, m.cpu_mhz);
+    r.gpu_min_mhz = std::min(r.gpu_min_mhz, m.gpu_mhz);
+    r.gpu_max_mhz = std::max(r.gpu_max_mhz, m.gpu_mhz);
+    r.emc_min_mhz = std::min(r.emc_min_mhz, m.emc_mhz);
+    r.emc_max_mhz = std::max(r.emc_max_mhz, m.emc_mhz);
+  }
+  return r;
+}
+
+bool ModeRange::contains(const device::PowerMode& m) const {
+  using device::to_khz;
+  auto in = [](double v, double lo, double hi) { return to_khz(v) >= to_khz(lo) && to_khz(v) <= to_khz(hi); };
+  return m.cores >= cores_min && m.cores <= cores_max && in(m.cpu_mhz, cpu_min_mhz, cpu_max_mhz) &&
+         in(m.gpu_mhz, gpu_min_mhz, gpu_max_mhz) && in(m.emc_mhz, emc_min_mhz, emc_max_mhz);
+}
+
+std::string ModeRange::describe() const {
+  using util::format_number;
+  return fmt::format("cores {}-{}, CPU {}-{} MHz, GPU {}-{} MHz, EMC {}-{} MHz", cores_min, cores_max,
+                     format_number(cpu_min_mhz), format_number(cpu_max_mhz), format_number(gpu_min_mhz),
+                     format_number(gpu_max_mhz), format_number(emc_min_mhz), format_number(emc_max_mhz));
+}
+
+size_t count_outside(const PerfModel& model, const std::vector<device::PowerMode>& modes) {
+  if (model.info.range.empty()) return 0;
+  size_t n = 0;
+  for (const auto& m : modes) n += !model.info.range.contains(m);
+  return n;
+}
 
 PerfModel::PerfModel(const PerfModel& o)
     : info(o.info),
@@ -85,7 +128,12 @@ Predictions PerfModel::predict(const device::DeviceSpec& spec, const std::vector
 
 nlohmann::json PerfModel::to_json() const {
   MW_CHECK(time && power);
-  nlohmann::json prov = {{"data", info.provenance}, {"profile", info.profile}, {"modes", info.modes},
+  const ModeRange& r = info.range;
+  nlohmann::json range = {{"cores", {r.cores_min, r.cores_max}},
+                          {"cpu_mhz", {r.cpu_min_mhz, r.cpu_max_mhz}},
+                          {"gpu_mhz", {r.gpu_min_mhz, r.gpu_max_mhz}},
+                          {"emc_mhz", {r.emc_min_mhz, r.emc_max_mhz}}};
+  nlohmann::json prov = {{"data", info.provenance}, {"profile", info.profile}, {"modes", info.modes}, {"range", range},
                          {"base", info.base},       {"created_by", info.created_by}, {"seed", info.seed}};
   return {{"format", kModelFormat},
           {"version", kModelFormatVersion},
@@ -120,6 +168,17 @@ PerfModel PerfModel::from_json(const nlohmann::json& j, const std::string& sourc
   m.info.provenance = text(prov, "data", pw);
   m.info.profile = text(prov, "profile", pw);
   m.info.modes = integer(prov, "modes", pw);
+  if (prov.contains("range")) {
+    const auto& rj = prov["range"];
+    const std::string rw = pw + ".range";
+    auto pair = [&](const char* key) {
+      auto v = numbers(rj, key, rw, 2);
+      if (v[0] > v[1]) throw Error("{}.{}: expected [min, max], found [{}, {}]", rw, key, v[0], v[1]);
+      return v;
+    };
+    auto c = pair("cores"), cpu = pair("cpu_mhz"), gpu = pair("gpu_mhz"), emc = pair("emc_mhz");
+    m.info.range = {static_cast<int>(c[0]), static_cast<int>(c[1]), cpu[0], cpu[1], gpu[0], gpu[1], emc[0], emc[1]};
+  }
   m.info.base = text(prov, "base", pw);
   m.info.created_by = text(prov, "created_by", pw);
   const auto& seed = field(prov, "seed", pw);

@@ -39,6 +39,8 @@ FitOptions published_fit_options() {
   FitOptions f;
   f.features.name = "raw";
   f.arch = MlpArch::powertrain();
+  f.train = TrainOptions{};  // 100 epochs, batch 32, Adam 1e-3
+  f.train.patience = 20;
   return f;
 }
 
@@ -87,6 +89,7 @@ void fill_info(ModelInfo& info, const device::DeviceSpec& spec, const std::vecto
   info.provenance = ts.provenance;
   info.profile = source;
   info.modes = ts.distinct_modes;
+  info.range = ModeRange::of(ts.modes);
   info.seed = seed;
 }
 

@@ -38,7 +38,9 @@ std::string CampaignSpec::identity() const {
     if (i) s += ',';
     s += modes[i].key();
   }
-  return s + "\n";
+  s += "\n";
+  if (!fingerprint.empty()) s += "fingerprint=" + fingerprint + "\n";
+  return s;
 }
 
 std::string CampaignSpec::id() const { return fnv1a_hex(identity()); }

@@ -6,6 +6,7 @@
 
 #include "modewise/device/device_spec.h"
 #include "modewise/device/grid.h"
+#include "modewise/profile/campaign.h"
 #include "modewise/util/csv.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
@@ -59,7 +60,9 @@ device::DeviceSpec spec_from_profile(const Profile& p, const std::string& name) 
 }
 
 ReplayBackend::ReplayBackend(const std::string& path) : path_(path) {
-  util::CsvTable table = util::read_csv_file(path);
+  std::string text = util::read_text_file(path);
+  content_hash_ = fnv1a_hex(text);
+  util::CsvTable table = util::parse_csv(text, path);
   profile_ = parse_profile_csv(table);  // errors name file:line and field
   for (const auto& r : table.rows) lines_.push_back(r.line);
 

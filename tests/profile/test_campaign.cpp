@@ -176,7 +176,8 @@ TEST(Campaign, IdentityCoversWhatDefinesTheCampaign) {
   vary([](CampaignSpec& s) { s.workload.workers = 2; });
   vary([](CampaignSpec& s) { s.modes.pop_back(); });
   vary([](CampaignSpec& s) { std::swap(s.modes[0], s.modes[1]); });
-  EXPECT_EQ(ids.size(), 9u);
+  vary([](CampaignSpec& s) { s.fingerprint = "0123456789abcdef"; });
+  EXPECT_EQ(ids.size(), 10u);
 }
 
 TEST(Campaign, RejectsRepeatedModesAndEmptyLists) {

@@ -17,7 +17,7 @@ namespace modewise::predict {
 // reference as well as PowerTrain's network (docs/PREDICT.md) and predicts 18,096 modes in a few ms;
 // powertrain() is the published architecture.
 struct MlpArch {
-  std::vector<int> hidden = {32, 32, 16};
+  std::vector<int> hidden = {24, 24, 12};
   std::vector<double> dropout = {};  // per hidden layer, from the first; missing entries mean 0
 
   static MlpArch powertrain() { return {{256, 128, 64}, {0.4, 0.3}}; }  // 4 -> 256 -> 128 -> 64 -> 1

@@ -17,6 +17,16 @@ namespace modewise::predict {
 inline constexpr int kModelFormatVersion = 1;
 inline constexpr const char* kModelFormat = "modewise-model";
 
+// The box of modes a model learned from (each axis' minimum and maximum); outside it predictions extrapolate.
+struct ModeRange {
+  int cores_min = 0, cores_max = 0;
+  double cpu_min_mhz = 0, cpu_max_mhz = 0, gpu_min_mhz = 0, gpu_max_mhz = 0, emc_min_mhz = 0, emc_max_mhz = 0;
+  static ModeRange of(const std::vector<device::PowerMode>& modes);
+  bool contains(const device::PowerMode& m) const;
+  std::string describe() const;  // "cores 2-12, CPU 268.8-2201.6 MHz, GPU ..., EMC ..."
+  bool empty() const { return cores_max == 0; }
+};
+
 struct ModelInfo {
   std::string device;           // DeviceSpec::name the model predicts for
   std::string workload, task;   // from the profile ("" when unknown)
@@ -25,6 +35,7 @@ struct ModelInfo {
   std::string provenance;       // of the training data: measured / emulated / replayed / mixed / unknown
   std::string profile;          // source file of the training data
   int modes = 0;                // distinct modes it learned from
+  ModeRange range;              // of those modes
   std::string base;             // for transfers: "<workload> on <device> (<base file>)"
   std::string created_by;       // "modewise 0.1.0 transfer"
   uint64_t seed = 0;
@@ -66,6 +77,9 @@ class PerfModel {
   nlohmann::json to_json() const;
   static PerfModel from_json(const nlohmann::json& j, const std::string& source);
 };
+
+// How many of `modes` lie outside the range the model learned from.
+size_t count_outside(const PerfModel& model, const std::vector<device::PowerMode>& modes);
 
 void save_model(const PerfModel& model, const std::string& path);
 // Throws Error naming the file and what is wrong: not JSON, not a modewise model, unsupported version,

@@ -29,6 +29,7 @@ struct CampaignSpec {
   int minibatches = 40;                  // measurement window per mode
   int warmup_allowance = 10;             // extra minibatches run per mode so warm-up can be skipped
   uint64_t seed = 1;
+  std::string fingerprint;  // more identity when not empty, e.g. a replay file's content hash
 
   std::string identity() const;  // canonical text of what defines the campaign
   std::string id() const;        // 16 hex digits: FNV-1a 64 of identity()

@@ -35,6 +35,7 @@ class ReplayBackend : public device::Backend {
   void check_modes(const device::WorkloadRequest& workload, const std::vector<device::PowerMode>& modes) const;
   const Profile& profile() const { return profile_; }
   bool spec_is_derived() const { return spec_derived_; }
+  const std::string& content_hash() const { return content_hash_; }  // FNV-1a 64 of the file, 16 hex digits
 
   static constexpr int kPowerSamplesPerMinibatch = 4;
 
@@ -47,6 +48,7 @@ class ReplayBackend : public device::Backend {
   std::vector<int> lines_;  // CSV line of each row
   device::DeviceSpec spec_;
   bool spec_derived_ = false;
+  std::string content_hash_;
   device::PowerMode current_;
   bool applied_ = false;
 };
