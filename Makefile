@@ -20,16 +20,12 @@ configure: $(BUILD)/CMakeCache.txt
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-# Until the predictor's `modewise run` lands: profile 50 random modes of resnet18 training on the emulated AGX Orin
-# (stored, so a rerun resumes instantly) and print the fastest profiled modes under 30 W. Numbers are emulated.
+# The main job on the emulated AGX Orin (numbers are emulated): profile resnet18 training once as the reference
+# (kept in build/run.db, so a rerun reuses it), profile 50 modes of mobilenetv3 training, transfer, print the
+# predicted Pareto front and the recommended mode for RUN_BUDGET_W watts, and draw the front as build/pareto.svg.
 RUN_BUDGET_W ?= 30
 run: build
-	./$(BUILD)/modewise --db $(BUILD)/run.db profile --device sim:orin-agx --workload resnet18 --modes random:50 \
-	  --seed 1 --out $(BUILD)/run-profile.csv
-	@echo "Fastest profiled modes under $(RUN_BUDGET_W) W (emulated, sim:orin-agx, resnet18 train, batch 16):"
-	@awk -F, 'NR==1 {printf "%5s %8s %8s %8s %9s %8s\n", "cores", "cpu_mhz", "gpu_mhz", "emc_mhz", "time_ms", "power_w"; next} $$10 <= $(RUN_BUDGET_W) \
-	  {printf "%s %s %s %s %.1f %.2f\n", $$5, $$6, $$7, $$8, $$9, $$10}' $(BUILD)/run-profile.csv \
-	  | sort -k5,5g | head -n 6
+	./$(BUILD)/modewise --db $(BUILD)/run.db run --power-w $(RUN_BUDGET_W) --svg $(BUILD)/pareto.svg
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

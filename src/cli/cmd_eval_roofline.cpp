@@ -26,6 +26,7 @@ struct EvalRooflineOptions {
   double gap_pp = 2.0;
   bool json = false;
   uint64_t seed = 1;
+  roofline::ConfirmOptions confirm;
 };
 
 void run_eval(const EvalRooflineOptions& o, const GlobalOptions& g) {
@@ -45,7 +46,7 @@ void run_eval(const EvalRooflineOptions& o, const GlobalOptions& g) {
       if (bs < 1) throw UsageError("--batch-sizes: batch sizes must be >= 1 (got {})", bs);
       std::string name = util::trim(w);
       roofline::EvalCase c{name, o.model_dir + "/" + name + ".onnx", bs};
-      results.push_back(roofline::evaluate_case(*backend, rooflines, c, o.max_slowdown));
+      results.push_back(roofline::evaluate_case(*backend, rooflines, c, o.max_slowdown, o.confirm));
     }
   bool ok = true;
   for (const auto& r : results) ok = ok && r.within_slowdown() && r.gap_pp() <= o.gap_pp;
@@ -57,12 +58,13 @@ void run_eval(const EvalRooflineOptions& o, const GlobalOptions& g) {
     std::cout << j.dump(2) << "\n";
   } else {
     util::TextTable t({"workload", "batch", "time_mape_%", "energy_mape_%", "roofline_only_time_%",
-                       "roofline_only_energy_%", "tuned_mode", "tuned_saving_%", "best_saving_%", "gap_pp",
-                       "tuned_slowdown_%", "ok"});
+                       "roofline_only_energy_%", "profiled", "model_choice_saving_%", "tuned_mode", "tuned_saving_%",
+                       "best_saving_%", "gap_pp", "tuned_slowdown_%", "ok"});
     for (const auto& r : results)
       t.add({r.c.workload, std::to_string(r.c.batch_size), fmt::format("{:.1f}", 100 * r.time_mape),
              fmt::format("{:.1f}", 100 * r.energy_mape), fmt::format("{:.1f}", 100 * r.time_mape_roofline),
-             fmt::format("{:.1f}", 100 * r.energy_mape_roofline), r.tuned.key(),
+             fmt::format("{:.1f}", 100 * r.energy_mape_roofline), std::to_string(r.profiled_modes),
+             fmt::format("{:.1f}", 100 * r.model_choice_saving), r.tuned.key(),
              fmt::format("{:.1f}", 100 * r.tuned_saving), fmt::format("{:.1f}", 100 * r.best_saving),
              fmt::format("{:.2f}", r.gap_pp()), fmt::format("{:.2f}", 100 * r.tuned_slowdown),
              r.within_slowdown() && r.gap_pp() <= o.gap_pp ? "ok" : "FAIL"});
@@ -86,6 +88,13 @@ Registrar reg(63, "eval-roofline", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--max-slowdown", o->max_slowdown, "Allowed slowdown vs the fastest mode")->capture_default_str();
   cmd->add_option("--max-gap-pp", o->gap_pp, "Largest accepted gap to the exhaustive best saving, percentage points")
       ->capture_default_str();
+  cmd->add_option("--confirm", o->confirm.candidate_count,
+                  "Candidate modes tune-inference profiles to confirm its choice (0 with --confirm-fastest 0: "
+                  "predictions only)")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
+  cmd->add_option("--confirm-fastest", o->confirm.fastest_count,
+                  "Predicted-fastest modes profiled as the slowdown reference")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
   cmd->add_option("--seed", o->seed, "Seed of the emulated backend")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->callback([o, &g] { run_eval(*o, g); });

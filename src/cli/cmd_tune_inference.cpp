@@ -27,6 +27,7 @@ struct TuneCliOptions {
   double max_slowdown = 0.05;
   bool no_anchors = false, verify = false, json = false;
   uint64_t seed = 1;
+  roofline::ConfirmOptions confirm;
 };
 
 nlohmann::json mode_json(const roofline::Prediction& p) {
@@ -57,11 +58,11 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
     if (sim::is_catalog_workload(stem)) workload = stem;
   }
   roofline::ModelCalibration cal = roofline::default_calibration(a);
+  device::WorkloadRequest req;
+  req.workload = workload;
+  req.batch_size = o.batch_size;
+  std::vector<roofline::Measured> anchors;
   if (!workload.empty() && !o.no_anchors) {
-    device::WorkloadRequest req;
-    req.workload = workload;
-    req.batch_size = o.batch_size;
-    std::vector<roofline::Measured> anchors;
     for (size_t i : roofline::anchor_modes(modes)) anchors.push_back(roofline::measure_inference(*backend, req, modes[i]));
     cal = roofline::fit_model_calibration(a, rooflines, anchors);
     if (g.verbose)
@@ -82,6 +83,14 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
          "the uncalibrated roofline");
   }
   roofline::TuneResult t = roofline::tune_inference(rooflines, a, cal, o.max_slowdown, maxn);
+  const roofline::Prediction model_choice = t.predictions[t.chosen];
+  size_t profiled = anchors.size();
+  const bool confirm = !anchors.empty() && (o.confirm.candidate_count > 0 || o.confirm.fastest_count > 0);
+  if (confirm) {
+    info(fmt::format("confirming: profiling up to {} candidate modes ({} minibatches each)",
+                     o.confirm.candidate_count + o.confirm.fastest_count + 1, o.confirm.minibatches));
+    profiled = roofline::confirm_by_measurement(t, *backend, req, anchors, o.confirm);
+  }
   const auto& chosen = t.predictions[t.chosen];
   const auto& fastest = t.predictions[t.fastest];
   const auto& pmaxn = t.predictions[t.maxn];
@@ -89,9 +98,6 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
   nlohmann::json verify;
   if (o.verify) {
     if (workload.empty()) throw UsageError("--verify needs --workload (what to profile)");
-    device::WorkloadRequest req;
-    req.workload = workload;
-    req.batch_size = o.batch_size;
     auto mc = roofline::measure_inference(*backend, req, chosen.mode);
     auto mm = roofline::measure_inference(*backend, req, maxn);
     verify = {{"chosen_time_ms", mc.time_ms}, {"chosen_energy_j", mc.energy_j}, {"maxn_time_ms", mm.time_ms},
@@ -103,6 +109,8 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
                      {"grid", o.modes.empty() ? grid : o.modes}, {"modes", modes.size()},
                      {"chosen", mode_json(chosen)}, {"fastest", mode_json(fastest)}, {"maxn", mode_json(pmaxn)},
                      {"predicted_energy_saving", t.predicted_saving()},
+                     {"profiled_modes", profiled}, {"confirmed_by_measurement", confirm},
+                     {"model_choice", mode_json(model_choice)},
                      {"calibration", {{"anchors", cal.anchors}, {"workload", workload}, {"compute_scale", cal.compute_scale},
                                       {"memory_scale", cal.memory_scale},
                                       {"host_mcycles", cal.host_mcycles}, {"overlap", cal.overlap},
@@ -120,6 +128,7 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
              fmt::format("{:.4f}", p.energy_j), fmt::format("{:.3f}", p.gpu_ms), fmt::format("{:.3f}", p.host_ms)});
   };
   row("chosen", chosen);
+  if (confirm && !(model_choice.mode == chosen.mode)) row("model's pick", model_choice);
   row("fastest", fastest);
   row("maxn", pmaxn);
   tab.print(std::cout);
@@ -127,6 +136,15 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
                            "limit {:.1f}%; {} modes of '{}')\n",
                            100 * t.predicted_saving(), 100 * (chosen.time_ms / fastest.time_ms - 1),
                            100 * o.max_slowdown, modes.size(), o.modes.empty() ? grid : o.modes);
+  if (confirm) {
+    double measured_ms = 0;
+    for (const auto& m : t.confirmed)
+      if (m.mode == chosen.mode) measured_ms = m.time_ms;
+    std::cout << fmt::format("confirmed by measurement: {} modes profiled in all; the chosen mode ran {:.1f}% slower "
+                             "than the fastest profiled one ({}); the table shows predictions\n",
+                             profiled, 100 * (measured_ms / t.measured_reference_ms - 1),
+                             provenance_label(backend->provenance(), backend->name()));
+  }
   if (o.verify)
     std::cout << fmt::format("profiled ({}): chosen {:.3f} ms {:.4f} J, MAXN {:.3f} ms {:.4f} J: {:.1f}% energy saved\n",
                              verify["provenance"].get<std::string>(), verify["chosen_time_ms"].get<double>(),
@@ -151,6 +169,14 @@ Registrar reg(62, "tune-inference", [](CLI::App& app, GlobalOptions& g) {
                   "Workload to profile at a few anchor modes to calibrate the model (default: the model file's "
                   "name when the emulator knows it)");
   cmd->add_flag("--no-anchors", o->no_anchors, "Do not profile anchors: the uncalibrated roofline only");
+  cmd->add_option("--confirm", o->confirm.candidate_count,
+                  "Candidate modes profiled to confirm the choice by measurement (with the predicted-fastest ones); "
+                  "0 with --confirm-fastest 0: decide on predictions alone")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
+  cmd->add_option("--confirm-fastest", o->confirm.fastest_count, "Predicted-fastest modes profiled as the reference")
+      ->capture_default_str()->check(CLI::Range(0, 1000));
+  cmd->add_option("--confirm-minibatches", o->confirm.minibatches, "Minibatches per confirmation run")
+      ->capture_default_str()->check(CLI::Range(20, 1000000));
   cmd->add_flag("--verify", o->verify, "Profile the chosen mode and MAXN and report the measured saving");
   cmd->add_option("--seed", o->seed, "Seed of the emulated backend")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");

@@ -1,5 +1,6 @@
 #include "modewise/roofline/evaluate.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -9,7 +10,7 @@
 namespace modewise::roofline {
 
 EvalResult evaluate_case(device::Backend& backend, const std::vector<ModeRoofline>& rooflines, const EvalCase& c,
-                         double max_slowdown) {
+                         double max_slowdown, const ConfirmOptions& confirm) {
   EvalResult r;
   r.c = c;
   r.max_slowdown = max_slowdown;
@@ -30,11 +31,19 @@ EvalResult evaluate_case(device::Backend& backend, const std::vector<ModeRooflin
   r.calibration = fit_model_calibration(a, rooflines, anchors);
   TuneResult t = tune_inference(rooflines, a, r.calibration, max_slowdown, maxn);
   if (t.maxn >= modes.size()) throw Error("MAXN ({}) is not among the evaluated modes", maxn.key());
+  r.model_choice = modes[t.chosen];
+  r.profiled_modes = anchors.size();
+  if (confirm.candidate_count > 0 || confirm.fastest_count > 0)
+    r.profiled_modes = confirm_by_measurement(t, backend, req, anchors, confirm);
+  r.confirmed = t.confirmed;
   r.predicted_saving = t.predicted_saving();
 
   // the exhaustive answer
   std::vector<Measured> measured;
-  for (const auto& m : modes) measured.push_back(measure_inference(backend, req, m));
+  // long runs (as confirmation runs), so that the exhaustive best is not mostly the luckiest noise
+  const int exhaustive_minibatches = std::max(50, confirm.minibatches);
+  for (const auto& m : modes)
+    measured.push_back(measure_inference(backend, req, m, exhaustive_minibatches, exhaustive_minibatches - 10));
   ModelCalibration plain = default_calibration(a);
   double st = 0, se = 0, st0 = 0, se0 = 0;
   size_t fastest = 0;
@@ -56,6 +65,8 @@ EvalResult evaluate_case(device::Backend& backend, const std::vector<ModeRooflin
   r.best_saving = 1 - measured[best].energy_j / e_maxn;
   r.tuned_saving = 1 - measured[t.chosen].energy_j / e_maxn;
   r.tuned_slowdown = measured[t.chosen].time_ms / measured[fastest].time_ms - 1;
+  for (size_t i = 0; i < modes.size(); ++i)
+    if (modes[i] == r.model_choice) r.model_choice_saving = 1 - measured[i].energy_j / e_maxn;
   r.best_slowdown = measured[best].time_ms / measured[fastest].time_ms - 1;
   r.best_predicted_slowdown = t.predictions[best].time_ms / t.predictions[t.fastest].time_ms - 1;
   r.guard_band = t.guard_band;
@@ -66,6 +77,10 @@ nlohmann::json eval_to_json(const EvalResult& r) {
   auto mode = [](const device::PowerMode& m) {
     return nlohmann::json{{"cores", m.cores}, {"cpu_mhz", m.cpu_mhz}, {"gpu_mhz", m.gpu_mhz}, {"emc_mhz", m.emc_mhz}};
   };
+  nlohmann::json confirmed = nlohmann::json::array();
+  for (const auto& m : r.confirmed)
+    confirmed.push_back({{"mode", mode(m.mode)}, {"time_ms", m.time_ms}, {"energy_j", m.energy_j},
+                         {"time_rel_se", m.time_rel_se}});
   return {{"workload", r.c.workload},
           {"model", r.c.model_path},
           {"batch_size", r.c.batch_size},
@@ -85,6 +100,9 @@ nlohmann::json eval_to_json(const EvalResult& r) {
           {"energy_fit_rmse", r.calibration.energy_fit_rmse},
           {"max_slowdown", r.max_slowdown},
           {"tuned_mode", mode(r.tuned)},
+          {"model_choice_mode", mode(r.model_choice)},
+          {"model_choice_saving", r.model_choice_saving},
+          {"profiled_modes", r.profiled_modes},
           {"best_mode", mode(r.best)},
           {"predicted_saving", r.predicted_saving},
           {"tuned_saving", r.tuned_saving},
@@ -94,7 +112,8 @@ nlohmann::json eval_to_json(const EvalResult& r) {
           {"best_slowdown", r.best_slowdown},
           {"best_predicted_slowdown", r.best_predicted_slowdown},
           {"guard_band", r.guard_band},
-          {"within_slowdown", r.within_slowdown()}};
+          {"within_slowdown", r.within_slowdown()},
+          {"confirmed", confirmed}};
 }
 
 }  // namespace modewise::roofline

@@ -102,7 +102,8 @@ Measured measure_inference(device::Backend& backend, const device::WorkloadReque
   profile::RunSummary s = profile::summarize_run(backend.run(req, minibatches), window);
   if (!(s.time_ms > 0) || !(s.power_w > 0))
     throw Error("{}: no usable time/power for {} at {}", backend.name(), req.workload, mode.key());
-  return {mode, s.time_ms, s.power_w, s.time_ms / 1000 * s.power_w};
+  double se = s.samples > 1 && s.time_sd_ms >= 0 ? s.time_sd_ms / s.time_ms / std::sqrt(double(s.samples)) : 0;
+  return {mode, s.time_ms, s.power_w, s.time_ms / 1000 * s.power_w, se};
 }
 
 namespace {
@@ -260,6 +261,54 @@ TuneResult tune_inference(const std::vector<ModeRoofline>& rooflines, const Mode
     if (t.predictions[i].time_ms <= limit && t.predictions[i].energy_j < t.predictions[t.chosen].energy_j)
       t.chosen = i;
   return t;
+}
+
+size_t confirm_by_measurement(TuneResult& t, device::Backend& backend,
+                                             const device::WorkloadRequest& workload,
+                                             const std::vector<Measured>& known, const ConfirmOptions& o) {
+  const auto& p = t.predictions;
+  if (p.empty()) throw Error("no power modes to choose from");
+  std::vector<size_t> order(p.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::vector<size_t> wanted;
+  auto want = [&](size_t i) {
+    if (std::find(wanted.begin(), wanted.end(), i) == wanted.end()) wanted.push_back(i);
+  };
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a].time_ms < p[b].time_ms; });
+  for (size_t k = 0; k < order.size() && k < static_cast<size_t>(std::max(0, o.fastest_count)); ++k) want(order[k]);
+  const double slack = std::max(t.guard_band, o.min_slack);
+  const double limit = p[t.fastest].time_ms * (1 + t.max_slowdown + slack);
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return p[a].energy_j < p[b].energy_j; });
+  want(t.chosen);
+  int taken = 0;
+  for (size_t i : order) {
+    if (taken >= o.candidate_count) break;
+    if (p[i].time_ms > limit) continue;
+    want(i);
+    ++taken;
+  }
+  // every wanted mode is measured afresh with a long run, anchors included: a short anchor run is too noisy to
+  // be the slowdown reference
+  std::vector<Measured> fresh;
+  for (size_t i : wanted) fresh.push_back(measure_inference(backend, workload, p[i].mode, o.minibatches, o.minibatches - 10));
+  t.confirmed = fresh;
+  size_t distinct = known.size();
+  for (const auto& m : fresh)
+    distinct += std::none_of(known.begin(), known.end(), [&](const Measured& k) { return k.mode == m.mode; });
+  const auto& c = t.confirmed;
+  size_t ref = 0;
+  for (size_t i = 0; i < c.size(); ++i)
+    if (c[i].time_ms < c[ref].time_ms) ref = i;
+  t.measured_reference_ms = c[ref].time_ms;
+  size_t best = ref;
+  for (size_t i = 0; i < c.size(); ++i) {
+    double se = std::sqrt(c[i].time_rel_se * c[i].time_rel_se + c[ref].time_rel_se * c[ref].time_rel_se);
+    double limit = c[ref].time_ms * (1 + t.max_slowdown - o.z * se);
+    if (c[i].time_ms <= limit && c[i].energy_j < c[best].energy_j) best = i;
+  }
+  for (size_t i = 0; i < p.size(); ++i)
+    if (p[i].mode == c[best].mode) t.chosen = i;
+  return distinct;
 }
 
 size_t best_measured(const std::vector<Measured>& measured, double max_slowdown) {

@@ -25,6 +25,10 @@ struct EvalResult {
   double time_mape_roofline = 0, energy_mape_roofline = 0;  // analysis-only defaults, no anchors
   ModelCalibration calibration;
   device::PowerMode tuned, best;
+  device::PowerMode model_choice;   // the model's choice before confirmation by measurement
+  double model_choice_saving = 0;   // its measured saving
+  size_t profiled_modes = 0;        // anchors + confirmation measurements tune-inference made
+  std::vector<Measured> confirmed;  // the measurements tune-inference decided on
   double tuned_saving = 0;     // measured 1 - E(tuned) / E(MAXN)
   double best_saving = 0;      // measured, exhaustive best within the slowdown
   double tuned_slowdown = 0;   // measured T(tuned) / T(measured fastest) - 1
@@ -38,8 +42,9 @@ struct EvalResult {
 };
 
 // rooflines: calibrated rooflines of the grid's modes (MAXN among them). Throws Error when MAXN is missing.
+// confirm: the confirmation step of tune-inference (candidate_count = fastest_count = 0 turns it off).
 EvalResult evaluate_case(device::Backend& backend, const std::vector<ModeRoofline>& rooflines, const EvalCase& c,
-                         double max_slowdown);
+                         double max_slowdown, const ConfirmOptions& confirm = {});
 
 nlohmann::json eval_to_json(const EvalResult& r);
 

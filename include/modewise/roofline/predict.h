@@ -52,6 +52,7 @@ std::vector<size_t> anchor_modes(const std::vector<device::PowerMode>& modes);
 struct Measured {
   device::PowerMode mode;
   double time_ms = 0, power_w = 0, energy_j = 0;  // per inference (one batch)
+  double time_rel_se = 0;                          // standard error of time_ms / time_ms (0: unknown)
 };
 // Profile `workload` (task infer) at a mode through the backend (warm-up rule, window of minibatches).
 Measured measure_inference(device::Backend& backend, const device::WorkloadRequest& workload,
@@ -68,6 +69,8 @@ struct TuneResult {
   size_t maxn = std::numeric_limits<size_t>::max();  // index of MAXN among the modes, if present
   double max_slowdown = 0;
   double guard_band = 0;                // taken off max_slowdown: the model's time error at the anchors
+  std::vector<Measured> confirmed;      // measurements the choice was confirmed on (empty: predictions only)
+  double measured_reference_ms = 0;     // least measured time among them (the slowdown reference)
   double predicted_saving() const;      // 1 - E(chosen) / E(maxn); NaN without MAXN
 };
 
@@ -76,6 +79,28 @@ struct TuneResult {
 // no modes.
 TuneResult tune_inference(const std::vector<ModeRoofline>& rooflines, const ModelAnalysis& a,
                           const ModelCalibration& c, double max_slowdown, const device::PowerMode& maxn);
+
+// Confirmation by measurement: the model's choice is only as good as its errors near the slowdown boundary (1-3%
+// there, the same size as a 5% limit), so the tuner profiles a few more modes and decides on measurements.
+// Measured: the `fastest_count` modes of least predicted time (the reference for the slowdown) and the
+// `candidate_count` modes of least predicted energy among those predicted within max_slowdown + slack of the
+// fastest (slack = max(guard band, 2%)), each with a long run (anchors too: their short runs are too noisy to
+// be the slowdown reference); `known` (the anchors) only counts towards the distinct modes profiled.
+// The choice is the least measured energy among measured modes whose measured time is within max_slowdown of the
+// least measured time, less z standard errors of that ratio (measurement noise), so that a remeasurement stays
+// within the limit. Confirmation runs are longer than anchor runs to keep that guard small.
+// Fills t.confirmed (every measurement used) and sets t.chosen; returns the number of distinct modes profiled in
+// all (known ones and new ones).
+struct ConfirmOptions {
+  int fastest_count = 3;
+  int candidate_count = 8;
+  double min_slack = 0.02;
+  int minibatches = 2000;  // per confirmation run (window: all but the warm-up allowance of 10); se ~0.06% at 2.5% noise
+  double z = 0.5;
+};
+size_t confirm_by_measurement(TuneResult& t, device::Backend& backend,
+                                             const device::WorkloadRequest& workload,
+                                             const std::vector<Measured>& known, const ConfirmOptions& o = {});
 
 // The exhaustive answer from measurements: least energy within max_slowdown of the measured fastest.
 size_t best_measured(const std::vector<Measured>& measured, double max_slowdown);
