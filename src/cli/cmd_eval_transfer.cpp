@@ -29,7 +29,7 @@ struct EvalTransferCliOptions {
   std::string features, hidden, dropout;
   bool dropout_given = false, finetune_default_ref = false;
   uint64_t seed = 1;
-  bool json = false;
+  bool json = false, per_budget = false;
 };
 
 std::string provenance_note(const std::string& p) {
@@ -100,6 +100,18 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
            std::to_string(c.no_recommendation), preset ? "-" : fmt::format("{:.3f}", c.mean_transfer_s)});
   }
   t.print(std::cout);
+  if (!o.per_budget) return;
+  for (const auto& c : r.cells) {
+    fmt::print("\n{} {}: per budget (over {} repeats)\n", c.method,
+               c.method == "nvpmodel-preset" ? "" : fmt::format("x{}", c.samples), c.method == "nvpmodel-preset" ? 1 : o.repeats);
+    util::TextTable b({"budget_w", "optimum_ms", "mean_gap_%", "max_gap_%", "within_5%", "violations", "no_mode"});
+    for (const auto& s : c.per_budget)
+      b.add({fmt::format("{:.2f}", s.budget_w), std::isnan(s.optimum_ms) ? "-" : fmt::format("{:.1f}", s.optimum_ms),
+             fmt::format("{:.2f}", s.mean_gap_pct), fmt::format("{:.2f}", s.max_gap_pct),
+             s.recommendations ? fmt::format("{:.0f}%", 100 * s.within_5pct) : "-",
+             fmt::format("{}/{}", s.violations, s.recommendations), std::to_string(s.no_recommendation)});
+    b.print(std::cout);
+  }
 }
 
 Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
@@ -134,6 +146,7 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
                 "Fine-tuning methods start from the default reference instead of the published network");
   cmd->add_option("--seed", o->seed, "Seed for the samples and training")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
+  cmd->add_flag("--per-budget", o->per_budget, "Also print recommendation quality per budget");
   cmd->callback([o, &g] { run_eval_transfer(*o, g); });
 });
 

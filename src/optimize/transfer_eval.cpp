@@ -51,23 +51,55 @@ struct Tally {
   std::vector<double> gaps;
   int none = 0, violations = 0, violations_any = 0;
   double max_violation = 0;
+  std::vector<BudgetStat> per_budget;
+  std::vector<std::vector<double>> budget_gaps;
 
   void add(const Truth& t, size_t budget_index, double budget_w, std::optional<size_t> chosen, double tol) {
+    if (per_budget.size() <= budget_index) {
+      per_budget.resize(budget_index + 1);
+      budget_gaps.resize(budget_index + 1);
+    }
+    BudgetStat& b = per_budget[budget_index];
+    b.budget_w = budget_w;
+    b.optimum_ms = t.optimum_ms[budget_index];
     if (std::isnan(t.optimum_ms[budget_index])) return;
     if (!chosen) {
       ++none;
+      ++b.no_recommendation;
       return;
     }
-    gaps.push_back(100.0 * (t.time_ms[*chosen] / t.optimum_ms[budget_index] - 1.0));
+    double gap = 100.0 * (t.time_ms[*chosen] / t.optimum_ms[budget_index] - 1.0);
+    gaps.push_back(gap);
+    budget_gaps[budget_index].push_back(gap);
     double over = t.power_w[*chosen] / budget_w - 1.0;
     if (over > 0) {
       ++violations_any;
       max_violation = std::max(max_violation, 100.0 * over);
     }
-    if (over > tol) ++violations;
+    if (over > tol) {
+      ++violations;
+      ++b.violations;
+    }
   }
 
   void fill(EvalCell& c) const {
+    c.per_budget = per_budget;
+    for (size_t i = 0; i < per_budget.size(); ++i) {
+      BudgetStat& b = c.per_budget[i];
+      const auto& g = budget_gaps[i];
+      b.recommendations = static_cast<int>(g.size());
+      if (g.empty()) continue;
+      double sum = 0, mx = -INFINITY;
+      int within = 0;
+      for (double x : g) {
+        sum += x;
+        mx = std::max(mx, x);
+        within += x <= 5.0;
+      }
+      b.mean_gap_pct = sum / static_cast<double>(g.size());
+      b.max_gap_pct = mx;
+      b.within_5pct = static_cast<double>(within) / static_cast<double>(g.size());
+    }
     c.recommendations = static_cast<int>(gaps.size());
     c.no_recommendation = none;
     c.violations = violations;
@@ -274,7 +306,20 @@ nlohmann::json to_json(const TransferEvalResult& r) {
                      {"violations", c.violations},
                      {"violations_any", c.violations_any},
                      {"max_violation_pct", c.max_violation_pct},
-                     {"mean_transfer_s", c.mean_transfer_s}});
+                     {"mean_transfer_s", c.mean_transfer_s},
+                     {"per_budget", [&] {
+                        nlohmann::json a = nlohmann::json::array();
+                        for (const auto& b : c.per_budget)
+                          a.push_back({{"budget_w", b.budget_w},
+                                       {"optimum_ms", std::isnan(b.optimum_ms) ? nlohmann::json(nullptr) : nlohmann::json(b.optimum_ms)},
+                                       {"recommendations", b.recommendations},
+                                       {"no_recommendation", b.no_recommendation},
+                                       {"violations", b.violations},
+                                       {"mean_gap_pct", b.mean_gap_pct},
+                                       {"max_gap_pct", b.max_gap_pct},
+                                       {"within_5pct", b.within_5pct}});
+                        return a;
+                      }()}});
   return {{"reference", {{"source", r.ref_source}, {"label", r.ref_label}, {"modes", r.ref_modes}, {"fit_s", r.fit_s},
                          {"published_fit_s", r.mlp_fit_s}}},
           {"new", {{"source", r.new_source}, {"label", r.new_label}, {"modes", r.new_modes}, {"provenance", r.provenance}}},

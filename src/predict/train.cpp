@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -156,9 +157,18 @@ TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y,
   in.offset = "base_" + target;
   in.signals = {"base_" + target};
   if (target == "power") in.signals.push_back("time");
+  if (const char* e = std::getenv(target == "power" ? "MW_EXP_PSIG" : "MW_EXP_TSIG")) {
+    in.signals.clear();
+    std::string s = e;
+    size_t pos = 0;
+    while (pos < s.size()) { size_t c = s.find(',', pos); if (c == std::string::npos) c = s.size(); if (c > pos) in.signals.push_back(s.substr(pos, c - pos)); pos = c + 1; }
+  }
+  if (const char* e = std::getenv(target == "power" ? "MW_EXP_POFF" : "MW_EXP_TOFF")) in.offset = e;
+  if (const char* e = std::getenv(target == "power" ? "MW_EXP_PFEAT" : "MW_EXP_TFEAT")) in.features.name = e;
   if (opt.method == "gp") {
     detail::GpOptions g;
     g.nu = target == "power" ? opt.gp_nu_power : opt.gp_nu_time;
+    if (const char* e = std::getenv(target == "power" ? "MW_EXP_PNU" : "MW_EXP_TNU")) g.nu = std::atof(e);
     return std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, g));
   }
   return std::make_unique<RidgeTarget>(detail::fit_ridge_target(fc, log_y, in, opt.correction_degree));

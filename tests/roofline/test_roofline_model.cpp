@@ -95,7 +95,10 @@ TEST(Predict, AnchorsCalibrateTheModel) {
   auto modes = small_grid();
   auto rooflines = calibrate_modes(*backend, modes);
   ModelAnalysis a = analyze_onnx_file(fixture("resnet50.onnx"), {16, false});
-  device::WorkloadRequest req{"resnet50", "infer", 16};
+  device::WorkloadRequest req;
+  req.workload = "resnet50";
+  req.task = "infer";
+  req.batch_size = 16;
   std::vector<Measured> anchors;
   for (size_t i : anchor_modes(modes)) anchors.push_back(measure_inference(*backend, req, modes[i]));
   EXPECT_GE(anchors.size(), 5u);
@@ -130,7 +133,9 @@ TEST(Tune, LeastEnergyWithinTheSlowdownWithGuardBand) {
   const double limit = t.predictions[t.fastest].time_ms * 1.10;
   EXPECT_LE(t.predictions[t.chosen].time_ms, limit);
   for (const auto& p : t.predictions) {
-    if (p.time_ms <= limit) EXPECT_GE(p.energy_j, t.predictions[t.chosen].energy_j);
+    if (p.time_ms <= limit) {
+      EXPECT_GE(p.energy_j, t.predictions[t.chosen].energy_j);
+    }
   }
   EXPECT_EQ(t.predictions[t.chosen].mode.cores, 4);
   EXPECT_GT(t.predicted_saving(), 0);
@@ -211,8 +216,9 @@ TEST(Tune, ConfirmationChoosesOnMeasurementsWithinTheSlowdown) {
   ASSERT_NE(chosen, nullptr);  // the choice is one of the measured modes
   EXPECT_LE(chosen->time_ms, t.measured_reference_ms * 1.05);
   for (const auto& m : t.confirmed) {  // nothing measured within the limit (less the guard) uses less energy
-    if (m.time_ms <= t.measured_reference_ms * (1 + 0.05 - o.z * 2 * m.time_rel_se))
+    if (m.time_ms <= t.measured_reference_ms * (1 + 0.05 - o.z * 2 * m.time_rel_se)) {
       EXPECT_GE(m.energy_j, chosen->energy_j);
+    }
   }
 }
 

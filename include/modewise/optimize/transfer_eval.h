@@ -39,6 +39,15 @@ struct TransferEvalOptions {
 
 const std::vector<std::string>& default_eval_methods();
 
+// Recommendation quality at one budget, over the repeats of one cell.
+struct BudgetStat {
+  double budget_w = 0;
+  double optimum_ms = 0;      // NEW's true optimum within the budget (NAN when no mode fits)
+  int recommendations = 0, no_recommendation = 0, violations = 0;
+  double mean_gap_pct = 0, max_gap_pct = 0;
+  double within_5pct = 0;
+};
+
 struct EvalCell {
   std::string method;  // a transfer method, or "nvpmodel-preset" (the best preset within the budget, by true power)
   int samples = 0;     // profiled modes of NEW used (0 for the preset baseline)
@@ -54,6 +63,7 @@ struct EvalCell {
   int violations_any = 0;     // true power above the budget at all
   double max_violation_pct = 0;
   double mean_transfer_s = 0;
+  std::vector<BudgetStat> per_budget;
 };
 
 struct TransferEvalResult {
