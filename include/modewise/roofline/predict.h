@@ -94,7 +94,7 @@ TuneResult tune_inference(const std::vector<ModeRoofline>& rooflines, const Mode
 struct ConfirmOptions {
   int fastest_count = 3;
   int candidate_count = 8;
-  double min_slack = 0.02;
+  double min_slack = 0.02;  // candidates: predicted within max_slowdown + max(guard band, min_slack)
   int minibatches = 2000;  // per confirmation run (window: all but the warm-up allowance of 10); se ~0.06% at 2.5% noise
   double z = 0.5;
 };
