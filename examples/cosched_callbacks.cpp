@@ -8,9 +8,9 @@
 // on a board, "sim:orin-agx" anywhere else, where apply() only validates the mode).
 //
 // Build (after building the library in build/):
-//   g++ -std=c++20 -O2 -Iinclude examples/cosched_callbacks.cpp -o cosched_callbacks \
-//       build/src/libmodewise_cosched.a build/src/libmodewise_optimize.a build/src/libmodewise_predict.a \
-//       build/src/libmodewise_profile.a build/src/libmodewise_control.a build/src/libmodewise_telemetry.a \
+//   g++ -std=c++20 -O2 -Iinclude examples/cosched_callbacks.cpp -o cosched_callbacks  (one line, with:)
+//       build/src/libmodewise_cosched.a build/src/libmodewise_optimize.a build/src/libmodewise_predict.a
+//       build/src/libmodewise_profile.a build/src/libmodewise_control.a build/src/libmodewise_telemetry.a
 //       build/src/libmodewise_sim.a build/src/libmodewise_device.a build/src/libmodewise_util.a -lfmt -lpthread -ldl
 // (tests/cosched/test_example.cpp compiles and runs it as part of the test suite.)
 // Run: ./cosched_callbacks [device] [seconds]      e.g. ./cosched_callbacks jetson 60

@@ -130,6 +130,20 @@ void ManagedInterleaver::executor_loop() {
 
 // ---- NativeInterleaver ----
 
+void NativeInterleaver::FifoLock::lock() {
+  std::unique_lock l(m_);
+  const uint64_t ticket = next_++;
+  cv_.wait(l, [&] { return serving_ == ticket; });
+}
+
+void NativeInterleaver::FifoLock::unlock() {
+  {
+    std::lock_guard l(m_);
+    ++serving_;
+  }
+  cv_.notify_all();
+}
+
 NativeInterleaver::NativeInterleaver(TrainStep train, InferBatch infer)
     : train_(std::move(train)), infer_(std::move(infer)) {
   if (!infer_) throw UsageError("the native runtime needs an inference callback");

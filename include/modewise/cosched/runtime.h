@@ -109,7 +109,19 @@ class NativeInterleaver {
  private:
   TrainStep train_;
   InferBatch infer_;
-  std::mutex gpu_;  // the contended "GPU"
+  // The contended "GPU": granted in request order (a ticket lock), as a driver time-slices two contexts; a plain
+  // mutex would let the training thread re-acquire it at once and starve inference.
+  class FifoLock {
+   public:
+    void lock();
+    void unlock();
+
+   private:
+    std::mutex m_;
+    std::condition_variable cv_;
+    uint64_t next_ = 0, serving_ = 0;
+  };
+  FifoLock gpu_;
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Request> queue_;
