@@ -24,9 +24,10 @@ struct EvalTransferCliOptions {
   std::string ref, fresh, ref_device, new_device;
   std::string samples = "10,20,50,100", methods;
   int repeats = 10, budgets = 25;
-  double safety_pct = 0, tolerance_pct = -1, sd_multiplier = 0;
+  double safety_pct = 0, tolerance_pct = -1, sd_multiplier = optimize::kDefaultSdMultiplier;
   std::string sampling = "random";
   std::string features, hidden, dropout;
+  std::string time_features = "log", power_features = "raw";
   bool dropout_given = false, finetune_default_ref = false;
   uint64_t seed = 1;
   bool json = false, per_budget = false;
@@ -56,6 +57,8 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
     opt.fit.arch = predict::MlpArch::parse(
         o.hidden.empty() ? fmt::format("{}", fmt::join(opt.fit.arch.hidden, ",")) : o.hidden, o.dropout);
   opt.use_mlp_fit = !o.finetune_default_ref;
+  opt.transfer.correction_features.name = o.time_features;
+  opt.transfer.power_correction_features.name = o.power_features;
   profile::Profile ref, fresh;
   std::vector<profile::ProfileRow> ref_rows = load_profile_rows(o.ref, {}, &ref);
   std::vector<profile::ProfileRow> new_rows = load_profile_rows(o.fresh, {}, &fresh);
@@ -144,6 +147,13 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
       ->each([o](const std::string&) { o->dropout_given = true; });
   cmd->add_flag("--finetune-default-ref", o->finetune_default_ref,
                 "Fine-tuning methods start from the default reference instead of the published network");
+  cmd->add_option("--time-features", o->time_features, "gp, residual: inputs of the time correction (transfer --time-features)")
+      ->check(CLI::IsMember(predict::feature_set_names()))
+      ->capture_default_str();
+  cmd->add_option("--power-features", o->power_features,
+                  "gp, residual: inputs of the power correction (transfer --power-features)")
+      ->check(CLI::IsMember(predict::feature_set_names()))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed for the samples and training")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->add_flag("--per-budget", o->per_budget, "Also print recommendation quality per budget");

@@ -20,7 +20,7 @@ struct RecommendCliOptions {
   ModeChoice modes;
   double power_w = 0;
   std::string objective = "time", method = "model";
-  double safety_pct = 0, sd_multiplier = 0;
+  double safety_pct = 0, sd_multiplier = optimize::kDefaultSdMultiplier;
   bool json = false;
   std::string nvpmodel_out;
   int nvpmodel_id = 100;
@@ -107,7 +107,7 @@ Registrar reg(44, "recommend", [](CLI::App& app, GlobalOptions& g) {
       ->capture_default_str();
   cmd->add_option("--sd-multiplier", o->sd_multiplier,
                   "Require predicted power x exp(k x its predicted log sd) within the budget (GP models know their "
-                  "uncertainty)")
+                  "calibrated uncertainty; 0: the prediction itself)")
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output: {\"mode\":{...},\"time_ms\":..,\"power_w\":..,...}");
   cmd->add_option("--nvpmodel-out", o->nvpmodel_out, "Write the mode as a custom POWER_MODEL block (nvpmodel.conf format)");

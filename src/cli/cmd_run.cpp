@@ -173,7 +173,8 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   predict::PerfModel model = predict::transfer_model(*ref, spec, new_rows, to, "store:" + o.workload);
   info(fmt::format("transferred ({}) in {:.2f} s", o.method, since(t0)));
   std::vector<device::PowerMode> modes = device::grid_modes(spec, o.grid);
-  predict::Predictions p = model.predict(spec, modes);
+  const optimize::PowerCaution caution{0, optimize::kDefaultSdMultiplier};
+  predict::Predictions p = model.predict(spec, modes, caution.sd_multiplier > 0);
   std::vector<size_t> front = optimize::pareto_front(p.time_ms, p.power_w);
   warn_extrapolation(model, modes);
 
@@ -187,7 +188,7 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   predict::Predictions pm = model.predict(spec, {maxn});
   fmt::print("\nMAXN ({}): predicted {:.1f} ms, {:.1f} W\n", maxn.key(), pm.time_ms[0], pm.power_w[0]);
   try {
-    optimize::Recommendation r = optimize::recommend(modes, p, o.power_w, objective);
+    optimize::Recommendation r = optimize::recommend(modes, p, o.power_w, objective, caution);
     fmt::print("Recommended for {} W (lowest predicted {}): {}\n", util::format_number(o.power_w), o.objective,
                r.mode.describe());
     fmt::print("  predicted {:.1f} ms per minibatch at {:.1f} W (margin {:.1f} W), {:.2f} J per minibatch; "

@@ -19,6 +19,7 @@ struct TransferCliOptions {
   std::string method = "gp";
   int epochs = 0, ensemble = 0;
   double lr = 0;
+  std::string time_features = "log", power_features = "raw";
   uint64_t seed = 1;
   bool json = false;
 };
@@ -32,6 +33,8 @@ void run_transfer(const TransferCliOptions& o, const GlobalOptions& g) {
   if (o.epochs > 0) t.train.epochs = o.epochs;
   if (o.lr > 0) t.train.learning_rate = o.lr;
   if (o.ensemble > 0) t.ensemble = o.ensemble;
+  t.correction_features.name = o.time_features;
+  t.power_correction_features.name = o.power_features;
   t.train.seed = o.seed;
   auto t0 = std::chrono::steady_clock::now();
   predict::PerfModel model = predict::transfer_model(base, spec, rows, t, o.profile);
@@ -67,6 +70,13 @@ Registrar reg(41, "transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--epochs", o->epochs, "Fine-tuning epochs (MLP methods; default 200)");
   cmd->add_option("--lr", o->lr, "Fine-tuning learning rate (MLP methods; default 1e-3)");
   cmd->add_option("--ensemble", o->ensemble, "Networks averaged by the ensemble method (default 5)");
+  cmd->add_option("--time-features", o->time_features, "gp, residual: inputs of the time correction (raw, log, physical)")
+      ->check(CLI::IsMember(predict::feature_set_names()))
+      ->capture_default_str();
+  cmd->add_option("--power-features", o->power_features,
+                  "gp, residual: inputs of the power correction (raw, log, physical)")
+      ->check(CLI::IsMember(predict::feature_set_names()))
+      ->capture_default_str();
   cmd->add_option("--seed", o->seed, "Random seed")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   cmd->callback([o, &g] { run_transfer(*o, g); });

@@ -82,21 +82,10 @@ const Eigen::MatrixXd& FeatureCache::get(const FeatureSet& fs) {
 void FeatureCache::set_signal(const std::string& name, Eigen::VectorXd values) {
   MW_CHECK(values.size() == static_cast<Eigen::Index>(modes_.size()));
   signals_[name] = std::move(values);
-  if (name != "time_ratio" && name != "rescaled_power") {
-    signals_.erase("time_ratio");
-    signals_.erase("rescaled_power");
-  }
 }
 
 const Eigen::VectorXd& FeatureCache::signal(const std::string& name) const {
   auto it = signals_.find(name);
-  if (it == signals_.end() && (name == "time_ratio" || name == "rescaled_power") && has_signal("time") &&
-      has_signal("base_time") && has_signal("base_power")) {
-    auto& self = const_cast<FeatureCache&>(*this);
-    Eigen::VectorXd v = name == "time_ratio" ? Eigen::VectorXd(signal("time") - signal("base_time"))
-                                             : Eigen::VectorXd(signal("base_power") + signal("base_time") - signal("time"));
-    it = self.signals_.emplace(name, std::move(v)).first;
-  }
   if (it == signals_.end())
     throw Error("model input '{}' is not available (a correction model saved without its base model?)", name);
   return it->second;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <set>
 
 #include <fmt/format.h>
@@ -153,22 +152,13 @@ bool is_correction_method(const std::string& m) { return m == "gp" || m == "resi
 TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const TransferOptions& opt,
                                  const std::string& target) {
   CorrectionInputs in;
-  in.features = opt.correction_features;
+  in.features = target == "power" ? opt.power_correction_features : opt.correction_features;
   in.offset = "base_" + target;
   in.signals = {"base_" + target};
   if (target == "power") in.signals.push_back("time");
-  if (const char* e = std::getenv(target == "power" ? "MW_EXP_PSIG" : "MW_EXP_TSIG")) {
-    in.signals.clear();
-    std::string s = e;
-    size_t pos = 0;
-    while (pos < s.size()) { size_t c = s.find(',', pos); if (c == std::string::npos) c = s.size(); if (c > pos) in.signals.push_back(s.substr(pos, c - pos)); pos = c + 1; }
-  }
-  if (const char* e = std::getenv(target == "power" ? "MW_EXP_POFF" : "MW_EXP_TOFF")) in.offset = e;
-  if (const char* e = std::getenv(target == "power" ? "MW_EXP_PFEAT" : "MW_EXP_TFEAT")) in.features.name = e;
   if (opt.method == "gp") {
     detail::GpOptions g;
     g.nu = target == "power" ? opt.gp_nu_power : opt.gp_nu_time;
-    if (const char* e = std::getenv(target == "power" ? "MW_EXP_PNU" : "MW_EXP_TNU")) g.nu = std::atof(e);
     return std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, g));
   }
   return std::make_unique<RidgeTarget>(detail::fit_ridge_target(fc, log_y, in, opt.correction_degree));
@@ -226,6 +216,7 @@ PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
                          const std::string& source) {
   MW_CHECK(base.time && base.power);
   check_feature_set(opt.correction_features.name);
+  check_feature_set(opt.power_correction_features.name);
   check_feature_set(opt.scratch_features.name);
   if (opt.correction_degree < 1 || opt.correction_degree > 3)
     throw UsageError("correction degree must be 1, 2 or 3, found {}", opt.correction_degree);

@@ -32,6 +32,10 @@ struct Recommendation {
 //   safety        keep predicted power this fraction below the budget;
 //   sd_multiplier where the model knows its uncertainty (Predictions::power_log_sd), use the upper bound
 //                 power x exp(sd_multiplier x sd) instead of the prediction (0: the prediction itself).
+// The default of the CLI (recommend, run, eval transfer): one calibrated standard deviation. At 50 profiled
+// modes it cuts budget violations about fivefold at a gap of about 1-2% of optimal time (docs/PREDICT.md).
+inline constexpr double kDefaultSdMultiplier = 1.0;
+
 struct PowerCaution {
   double safety = 0;
   double sd_multiplier = 0;

@@ -50,7 +50,11 @@ struct TransferOptions {
     return t;
   }();
   int ensemble = 5;                 // ensemble methods: fine-tuned networks averaged
-  FeatureSet correction_features{"log", 4};  // gp, residual: inputs of the correction model
+  FeatureSet correction_features{"log", 4};  // gp, residual: inputs of the time correction
+  // gp, residual: inputs of the power correction. Raw clocks beat log clocks on all six emulated workloads
+  // (median power MAPE at 50 modes 1.16-2.10% against 1.34-2.42%; docs/PREDICT.md): dynamic power grows
+  // with the clock itself (f x V^2), not with its logarithm.
+  FeatureSet power_correction_features{"raw", 4};
   double gp_nu_time = 1.5, gp_nu_power = 2.5;  // gp: Matern smoothness of the time and power corrections
   int correction_degree = 2;        // residual: polynomial degree of the ridge correction (1..3)
   FeatureSet scratch_features;      // scratch, linear, poly, gbt baselines

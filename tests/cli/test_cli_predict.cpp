@@ -1,0 +1,169 @@
+// End-to-end: modewise fit, transfer, predict, pareto, recommend and eval transfer on emulated profiles
+// (sim:orin-agx), and the clear errors for corrupt model files, a model for another device and too few modes.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/run_cli.h"
+
+namespace {
+
+using modewise::test::run_cli;
+using modewise::test::slurp;
+namespace fs = std::filesystem;
+
+std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+
+size_t count_lines(const std::string& text) {
+  size_t n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (!line.empty()) ++n;
+  return n;
+}
+
+// The first `n` data rows of a profile CSV (plus its header).
+void head_rows(const fs::path& from, const fs::path& to, size_t n) {
+  std::ifstream in(from);
+  std::ofstream out(to);
+  std::string line;
+  for (size_t i = 0; i <= n && std::getline(in, line); ++i) out << line << "\n";
+}
+
+class CliPredict : public ::testing::Test {
+ protected:
+  static fs::path dir;
+
+  static void SetUpTestSuite() {
+    dir = fs::temp_directory_path() / ("modewise_cli_predict_" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    const std::string db = "--db " + q(dir / "p.db") + " ";
+    auto ref = run_cli(db + "profile --device sim:orin-agx --workload resnet18 --modes random:150 --grid powertrain "
+                            "--seed 1 --out " + q(dir / "ref.csv"));
+    ASSERT_EQ(ref.exit_code, 0) << ref.err;
+    auto fresh = run_cli(db + "profile --device sim:orin-agx --workload mobilenetv3 --modes random:30 --grid powertrain "
+                              "--seed 2 --out " + q(dir / "new.csv"));
+    ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
+    auto fit = run_cli("fit --profile " + q(dir / "ref.csv") + " --out " + q(dir / "ref.model.json") + " --epochs 200");
+    ASSERT_EQ(fit.exit_code, 0) << fit.err;
+    auto tr = run_cli("transfer --base " + q(dir / "ref.model.json") + " --profile " + q(dir / "new.csv") + " --out " +
+                      q(dir / "new.model.json"));
+    ASSERT_EQ(tr.exit_code, 0) << tr.err;
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir); }
+
+  static std::string model() { return q(dir / "new.model.json"); }
+};
+fs::path CliPredict::dir;
+
+TEST_F(CliPredict, PredictWritesEveryModeOfTheGrid) {
+  auto r = run_cli("predict --model " + model() + " --device orin-agx --grid powertrain --out " + q(dir / "pred.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string csv = slurp(dir / "pred.csv");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w");
+  EXPECT_EQ(count_lines(csv), 4368u + 1u);
+  EXPECT_NE(r.err.find("emulated"), std::string::npos) << r.err;
+}
+
+TEST_F(CliPredict, PredictAModesFileIgnoresExtraColumns) {
+  auto r = run_cli("predict --model " + model() + " --modes " + q(dir / "new.csv") + " --out " + q(dir / "pm.csv"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(count_lines(slurp(dir / "pm.csv")), 30u + 1u);
+}
+
+TEST_F(CliPredict, ParetoCsvAndSvg) {
+  auto r = run_cli("pareto --model " + model() + " --device orin-agx --grid powertrain --out " + q(dir / "front.csv") +
+                   " --svg " + q(dir / "front.svg"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string csv = slurp(dir / "front.csv");
+  EXPECT_EQ(csv.rfind("cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w", 0), 0u) << csv.substr(0, 200);
+  EXPECT_GT(count_lines(csv), 5u);
+  EXPECT_NE(slurp(dir / "front.svg").find("<svg"), std::string::npos);
+}
+
+TEST_F(CliPredict, RecommendJsonAndNvpmodelBlock) {
+  auto r = run_cli("recommend --model " + model() + " --device orin-agx --grid powertrain --power-w 20 --json "
+                   "--nvpmodel-out " + q(dir / "nvp.conf"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  for (const char* k : {"cores", "cpu_mhz", "gpu_mhz", "emc_mhz"}) EXPECT_TRUE(j["mode"].contains(k)) << k;
+  EXPECT_GT(j["time_ms"].get<double>(), 0);
+  EXPECT_LE(j["power_w"].get<double>(), 20.0);
+  EXPECT_NE(slurp(dir / "nvp.conf").find("< POWER_MODEL ID="), std::string::npos);
+}
+
+TEST_F(CliPredict, RecommendImpossibleBudgetIsAClearError) {
+  auto r = run_cli("recommend --model " + model() + " --device orin-agx --grid powertrain --power-w 1");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("modewise: error:"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("1 W"), std::string::npos) << r.err;
+}
+
+TEST_F(CliPredict, CorruptModelFilesAreClearErrors) {
+  std::ofstream(dir / "notjson.json") << "this is not json";
+  auto a = run_cli("predict --model " + q(dir / "notjson.json") + " --device orin-agx --out " + q(dir / "x.csv"));
+  EXPECT_EQ(a.exit_code, 1);
+  EXPECT_NE(a.err.find("notjson.json"), std::string::npos) << a.err;
+
+  // Truncated: the first half of a real model file.
+  std::string text = slurp(dir / "new.model.json");
+  std::ofstream(dir / "truncated.json") << text.substr(0, text.size() / 2);
+  auto b = run_cli("recommend --model " + q(dir / "truncated.json") + " --device orin-agx --power-w 20");
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_NE(b.err.find("truncated.json"), std::string::npos) << b.err;
+
+  // Valid JSON, wrong content: another format, and a model whose version is unknown.
+  std::ofstream(dir / "other.json") << R"({"format":"something-else","version":1})";
+  auto c = run_cli("predict --model " + q(dir / "other.json") + " --device orin-agx --out " + q(dir / "x.csv"));
+  EXPECT_EQ(c.exit_code, 1);
+  EXPECT_NE(c.err.find("not a modewise model"), std::string::npos) << c.err;
+  auto j = nlohmann::json::parse(text);
+  j["version"] = 99;
+  std::ofstream(dir / "future.json") << j.dump();
+  auto d = run_cli("predict --model " + q(dir / "future.json") + " --device orin-agx --out " + q(dir / "x.csv"));
+  EXPECT_EQ(d.exit_code, 1);
+  EXPECT_NE(d.err.find("version"), std::string::npos) << d.err;
+}
+
+TEST_F(CliPredict, ModelForAnotherDeviceIsAClearError) {
+  auto r = run_cli("predict --model " + model() + " --device xavier-agx --out " + q(dir / "x.csv"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("orin-agx"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("xavier-agx"), std::string::npos) << r.err;
+}
+
+TEST_F(CliPredict, TooFewModesAreClearErrors) {
+  head_rows(dir / "new.csv", dir / "five.csv", 5);
+  auto t = run_cli("transfer --base " + q(dir / "ref.model.json") + " --profile " + q(dir / "five.csv") + " --out " +
+                   q(dir / "x.json"));
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_NE(t.err.find("too few modes"), std::string::npos) << t.err;
+  auto f = run_cli("fit --profile " + q(dir / "new.csv") + " --out " + q(dir / "x.json"));
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.err.find("too few modes"), std::string::npos) << f.err;
+  EXPECT_FALSE(fs::exists(dir / "x.json"));
+}
+
+TEST_F(CliPredict, EvalTransferJsonHasEveryCell) {
+  auto r = run_cli("eval transfer --ref " + q(dir / "ref.csv") + " --new " + q(dir / "new.csv") +
+                   " --samples 10,20 --repeats 2 --methods gp,linear --budgets 5 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["results"].size(), 2u * 2u + 1u);  // methods x samples + the nvpmodel preset baseline
+  EXPECT_EQ(j["results"][0]["method"], "gp");
+  EXPECT_EQ(j["results"][0]["per_budget"].size(), 5u);
+  EXPECT_EQ(j["new"]["provenance"], "emulated");
+}
+
+TEST_F(CliPredict, BadMethodIsAUsageError) {
+  auto r = run_cli("transfer --base " + q(dir / "ref.model.json") + " --profile " + q(dir / "new.csv") + " --out " +
+                   q(dir / "x.json") + " --method nonsense");
+  EXPECT_EQ(r.exit_code, 2);
+}
+
+}  // namespace
