@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
 #include "modewise/device/grid.h"
@@ -33,35 +34,6 @@ struct CharacterizeOptions {
   int settle_ms = -1;
   uint64_t seed = 1;
   bool no_db = false, json = false, no_drop_caches = false;
-};
-
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_characterize_signal(int) {
-  g_stop.store(true);
-  const char msg[] = "\nmodewise: stopping after the current configuration (signal again to abort now)\n";
-  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-  (void)ignored;
-}
-
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_characterize_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
 };
 
 std::string command_line(const CharacterizeOptions& o) {
@@ -189,7 +161,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
 
   profile::CharacterizeOptions options;
   options.settle_ms = o.settle_ms >= 0 ? o.settle_ms : measured ? 10000 : 0;
-  options.stop = &g_stop;
+  options.stop = StopSignals::flag();
   bool warned = false;
   if (measured && !o.no_drop_caches)
     options.before_run = [&](const profile::Configuration&) {
@@ -214,7 +186,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
 
   profile::CharacterizeOutcome result;
   {
-    StopSignals signals;
+    StopSignals signals("configuration");
     try {
       result = profile::run_characterization(*backend, spec, *log, options, cb);
     } catch (const std::exception& e) {

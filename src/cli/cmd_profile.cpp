@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
 #include "modewise/device/grid.h"
@@ -40,36 +41,6 @@ struct ProfileOptions {
   int workers = 4;
   std::string storage = "nvme";
   bool no_db = false, json = false;
-};
-
-// SIGINT/SIGTERM: finish the current mode, then stop. A second signal takes the default action (kills).
-std::atomic<bool> g_stop{false};
-
-extern "C" void on_stop_signal(int) {
-  g_stop.store(true);
-  const char msg[] = "\nmodewise: stopping after the current mode (signal again to abort now)\n";
-  ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
-  (void)ignored;
-}
-
-class StopSignals {
- public:
-  StopSignals() {
-    g_stop.store(false);
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-
- private:
-  struct sigaction old_int_ {}, old_term_ {};
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -205,7 +176,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
 
   profile::CampaignOptions options;
   options.settle_ms = o.settle_ms >= 0 ? o.settle_ms : backend->provenance() == device::Provenance::measured ? 10000 : 0;
-  options.stop = &g_stop;
+  options.stop = StopSignals::flag();
   std::optional<util::Progress> progress;
   size_t resumed = 0, measured = 0, total = 0;
   profile::CampaignCallbacks cb;
@@ -234,7 +205,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
     }
   };
 
-  StopSignals signals;
+  StopSignals signals("mode");
   profile::CampaignOutcome result = profile::run_campaign(*backend, spec, *log, options, cb);
   if (progress) progress->finish();
   print_summary(result, spec.provenance);

@@ -12,21 +12,6 @@ namespace modewise::control {
 
 namespace {
 
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
-}
-
 constexpr const char* kUsage =
     "expected one of: hello <version> [pid] | mb_begin [t_ns] | fetch_end [t_ns] | mb_end [t_ns] | "
     "mb <fetch_ms> <compute_ms> [t_end_ns] | mark <label> [t_ns] | bye";
@@ -49,7 +34,7 @@ std::optional<ProbeEvent> parse_probe_line(std::string_view line, std::string_vi
   std::string trimmed = util::trim(line);
   if (trimmed.empty() || trimmed[0] == '#') return std::nullopt;
   if (trimmed.size() > 512) throw Error("{}: line longer than 512 bytes ({}); {}", context, trimmed.size(), kUsage);
-  auto w = words(trimmed);
+  auto w = util::split_whitespace(trimmed);
   const std::string& cmd = w[0];
   ProbeEvent e;
   auto arity = [&](size_t lo, size_t hi) {

@@ -7,24 +7,11 @@
 #include <fmt/format.h>
 
 #include "modewise/util/strings.h"
+#include "modewise/util/svg.h"
 
 namespace modewise::report::detail {
 
-std::string esc(std::string_view t) {
-  std::string out;
-  out.reserve(t.size());
-  for (char c : t) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string esc(std::string_view t) { return util::svg_escape(t); }  // also right for HTML text and attributes
 
 std::string num(double v, int significant) {
   if (!std::isfinite(v)) return "–";

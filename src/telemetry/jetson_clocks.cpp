@@ -13,21 +13,6 @@ namespace modewise::telemetry {
 
 namespace {
 
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
-}
-
 // KEY=VALUE pairs of a line; words without '=' are skipped.
 std::vector<std::pair<std::string, std::string>> pairs(const std::vector<std::string>& toks) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -76,7 +61,7 @@ JetsonClocksShow parse_jetson_clocks_show(std::string_view text, const std::stri
       recognized = true;
       continue;
     }
-    auto toks = words(line);
+    auto toks = util::split_whitespace(line);
     if (toks.empty()) continue;
     std::string head = toks[0];
     if (head.size() > 4 && util::starts_with(head, "cpu") && head.back() == ':') {

@@ -16,21 +16,6 @@ namespace modewise::telemetry {
 
 namespace {
 
-std::vector<std::string> words(std::string_view s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) out.push_back(std::move(cur));
-  return out;
-}
-
 // "< POWER_MODEL ID = 0 NAME=MAXN >" -> kind "POWER_MODEL", {ID: 0, NAME: MAXN}
 struct Header {
   std::string kind;
@@ -55,7 +40,7 @@ Header parse_header(std::string_view line, const std::string& where) {
       glued += std::isspace(static_cast<unsigned char>(inner[i])) ? ' ' : inner[i];
     }
   }
-  auto toks = words(glued);
+  auto toks = util::split_whitespace(glued);
   if (toks.empty())
     throw Error("{}: expected a section header such as '< POWER_MODEL ID=1 NAME=MODE_15W >', found '{}'", where,
                 util::trim(line));
@@ -191,7 +176,7 @@ NvpmodelConf parse_nvpmodel_conf(std::string_view text, const std::string& sourc
       }
       continue;
     }
-    auto toks = words(line);
+    auto toks = util::split_whitespace(line);
     switch (section) {
       case Section::none:
         throw Error("{}: expected a section header such as '< PARAM TYPE=FILE NAME=CPU_ONLINE >' before settings, "

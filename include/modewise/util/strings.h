@@ -9,6 +9,8 @@ namespace modewise::util {
 
 std::string trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
+// Whitespace-separated words (runs of spaces, tabs and newlines separate; no empty words).
+std::vector<std::string> split_whitespace(std::string_view s);
 std::string to_lower(std::string_view s);
 bool starts_with(std::string_view s, std::string_view prefix);
 
