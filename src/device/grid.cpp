@@ -17,13 +17,19 @@ std::vector<std::string> grid_names(const DeviceSpec& spec) {
 namespace {
 std::string join(const std::vector<std::string>& v) {
   std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  for (const auto& x : v) {
+    if (!s.empty()) s += ", ";
+    s += x;
+  }
   return s;
 }
 template <typename T>
 std::string join_numbers(const std::vector<T>& v) {
   std::string s;
-  for (const auto& x : v) s += (s.empty() ? "" : " ") + util::format_number(static_cast<double>(x));
+  for (const auto& x : v) {
+    if (!s.empty()) s += ' ';
+    s += util::format_number(static_cast<double>(x));
+  }
   return s;
 }
 }  // namespace
