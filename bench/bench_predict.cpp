@@ -55,11 +55,11 @@ const predict::PerfModel& reference(bool published) {
   return published ? pub : def;
 }
 
-// Arg 0: the default reference (physical features, 32-32-16); 1: the published network (256-128-64, dropout).
+// Arg 0: the default reference (physical features, 24-24-12); 1: the published network (256-128-64, dropout).
 void BM_FitReference(benchmark::State& state) {
   predict::FitOptions f = state.range(0) ? predict::published_fit_options() : predict::FitOptions{};
   for (auto _ : state) benchmark::DoNotOptimize(predict::fit_model(orin(), reference_rows(), f));
-  state.SetLabel(state.range(0) ? "published 256-128-64, 1100 modes" : "default 32-32-16, 1100 modes");
+  state.SetLabel(state.range(0) ? "published 256-128-64, 1100 modes" : "default 24-24-12, 1100 modes");
 }
 BENCHMARK(BM_FitReference)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(2);
 

@@ -48,6 +48,10 @@ if want eval; then
       --methods gp,residual,powertrain,scratch,linear,poly,gbt --per-budget > "eval-$w.txt"
     "$M" eval transfer --ref ref.csv --new "$w.csv" --samples 50 --repeats "$REPEATS" --methods ensemble \
       > "eval-$w-ensemble.txt"
+    # The fine-tuning methods started from the default reference (physical inputs, no dropout) instead of the
+    # published network: the published transfer given the better starting point.
+    "$M" eval transfer --ref ref.csv --new "$w.csv" --samples 50 --repeats "$REPEATS" \
+      --methods powertrain,head,head+ft,freeze,ensemble --finetune-default-ref > "eval-$w-ft-default.txt"
     # The default transfer without the calibrated power margin (sd multiplier 0), for the caution trade-off.
     "$M" eval transfer --ref ref.csv --new "$w.csv" --samples 50 --repeats "$REPEATS" --methods gp \
       --sd-multiplier 0 > "eval-$w-k0.txt"

@@ -22,17 +22,22 @@ std::string to_string(Objective o) { return o == Objective::time ? "time" : "ene
 
 std::vector<size_t> pareto_front(const std::vector<double>& time_ms, const std::vector<double>& power_w) {
   MW_CHECK(time_ms.size() == power_w.size());
-  std::vector<size_t> order(time_ms.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {
-    return power_w[a] != power_w[b] ? power_w[a] < power_w[b] : time_ms[a] < time_ms[b];
+  // Sort (power, time, index) records rather than indices: contiguous keys sort several times faster.
+  struct Point {
+    double power, time;
+    size_t index;
+  };
+  std::vector<Point> points(time_ms.size());
+  for (size_t i = 0; i < points.size(); ++i) points[i] = {power_w[i], time_ms[i], i};
+  std::sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+    return a.power != b.power ? a.power < b.power : a.time < b.time;
   });
   std::vector<size_t> front;
   double best_time = INFINITY;
-  for (size_t i : order)
-    if (time_ms[i] < best_time) {
-      front.push_back(i);
-      best_time = time_ms[i];
+  for (const Point& p : points)
+    if (p.time < best_time) {
+      front.push_back(p.index);
+      best_time = p.time;
     }
   return front;
 }

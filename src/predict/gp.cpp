@@ -69,11 +69,11 @@ Eigen::VectorXd kernel_times(const GpKernel& k, const Eigen::MatrixXd& z, const 
     d2.noalias() = -2.0f * zs.transpose() * ts;
     d2.colwise() += zs.colwise().squaredNorm().transpose();
     d2.rowwise() += tn;
-    r = d2.array().max(0.0f).sqrt();
+    r = d2.array().max(0.0f).sqrt() * c;  // c r: Matern 3/2 = (1 + cr) e^-cr, 5/2 = (1 + cr + (cr)^2 / 3) e^-cr
     if (k.nu < 2)
-      r = (1.0f + c * r) * (-c * r).exp();
+      r = (1.0f + r) * (-r).exp();
     else
-      r = (1.0f + c * r + (5.0f / 3.0f) * r.square()) * (-c * r).exp();
+      r = (1.0f + r + r.square() * (1.0f / 3.0f)) * (-r).exp();
     out.segment(start, n) += k.matern_var * (r.matrix() * alpha_f).cast<double>();
   }
   return out;
