@@ -44,6 +44,8 @@ struct GpOptions {
 // Gaussian-process correction: log(y) - offset regressed on the inputs.
 GpTarget fit_gp_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const CorrectionInputs& in, const GpOptions& opt);
 
+// Whether libxgboost can be loaded (the gbt engine "auto" then uses it).
+bool xgboost_available();
 GbtTarget fit_gbt_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const FeatureSet& fs, const GbtOptions& opt);
 
 }  // namespace modewise::predict::detail

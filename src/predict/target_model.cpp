@@ -159,7 +159,7 @@ nlohmann::json GbtTarget::to_json() const {
   for (const auto& t : trees)
     jt.push_back({{"feature", t.feature}, {"threshold", t.threshold}, {"left", t.left}, {"right", t.right},
                   {"value", t.value}});
-  return {{"kind", "gbt"}, {"features", predict::to_json(features)}, {"base", base}, {"trees", jt}};
+  return {{"kind", "gbt"}, {"features", predict::to_json(features)}, {"base", base}, {"trees", jt}, {"engine", engine}};
 }
 
 std::unique_ptr<GbtTarget> GbtTarget::from_json(const nlohmann::json& j, const std::string& where) {
@@ -167,6 +167,7 @@ std::unique_ptr<GbtTarget> GbtTarget::from_json(const nlohmann::json& j, const s
   t->features = feature_set_from_json(detail::field(j, "features", where), where + ".features");
   const int n_features = static_cast<int>(feature_names(t->features).size());
   t->base = detail::number(j, "base", where);
+  if (j.contains("engine")) t->engine = detail::text(j, "engine", where);  // absent in older files
   const auto& trees = detail::field(j, "trees", where);
   if (!trees.is_array()) throw Error("{}.trees: expected an array", where);
   for (size_t i = 0; i < trees.size(); ++i) {

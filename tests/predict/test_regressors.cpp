@@ -69,16 +69,41 @@ TEST(Ridge, ExpansionCountsTerms) {
   EXPECT_EQ(RidgeTarget::expand(z, 3).rows(), 4 + 10 + 4);
 }
 
-TEST(Gbt, FitsAStepInCores) {
+class GbtEngine : public ::testing::TestWithParam<std::string> {};
+
+// Both engines: modewise's own trees and XGBoost's (converted to the same node arrays).
+TEST_P(GbtEngine, FitsAStepInCoresAndASmoothFunction) {
+  if (GetParam() == "xgboost" && !detail::xgboost_available()) GTEST_SKIP() << "libxgboost is not installed";
+  GbtOptions opt;
+  opt.engine = GetParam();
   std::vector<device::PowerMode> modes = modewise::test::sample_grid(orin(), 300, 8);
   Eigen::VectorXd y(static_cast<Eigen::Index>(modes.size()));
   for (size_t i = 0; i < modes.size(); ++i) y(static_cast<Eigen::Index>(i)) = modes[i].cores >= 6 ? 1.0 : 0.0;
   FeatureCache fc(orin(), modes);
-  GbtTarget t = detail::fit_gbt_target(fc, y, FeatureSet{"raw", 4}, GbtOptions{});
+  GbtTarget t = detail::fit_gbt_target(fc, y, FeatureSet{"raw", 4}, opt);
+  EXPECT_EQ(t.engine, GetParam());
   Eigen::VectorXd p = t.predict_log(fc);
   EXPECT_LT((p - y).cwiseAbs().maxCoeff(), 0.02);
   GbtTarget back = *GbtTarget::from_json(nlohmann::json::parse(t.to_json().dump()), "t");
+  EXPECT_EQ(back.engine, GetParam());
   EXPECT_TRUE(back.predict_log(fc).isApprox(p));
+  // A smooth function of the GPU clock: the trees must follow it on modes they did not see.
+  for (size_t i = 0; i < modes.size(); ++i) y(static_cast<Eigen::Index>(i)) = std::log(modes[i].gpu_mhz);
+  t = detail::fit_gbt_target(fc, y, FeatureSet{"raw", 4}, opt);
+  std::vector<device::PowerMode> other = modewise::test::sample_grid(orin(), 200, 9);
+  FeatureCache fo(orin(), other);
+  Eigen::VectorXd po = t.predict_log(fo);
+  for (size_t i = 0; i < other.size(); ++i)
+    EXPECT_NEAR(po(static_cast<Eigen::Index>(i)), std::log(other[i].gpu_mhz), 0.15) << other[i].key();
+}
+INSTANTIATE_TEST_SUITE_P(Engines, GbtEngine, ::testing::Values("builtin", "xgboost"));
+
+TEST(Gbt, UnknownEngineIsAUsageError) {
+  std::vector<device::PowerMode> modes = modewise::test::sample_grid(orin(), 20, 8);
+  FeatureCache fc(orin(), modes);
+  GbtOptions opt;
+  opt.engine = "lightgbm";
+  EXPECT_THROW(detail::fit_gbt_target(fc, Eigen::VectorXd::Zero(20), FeatureSet{"raw", 4}, opt), UsageError);
 }
 
 TEST(Gbt, RejectsCyclicTrees) {

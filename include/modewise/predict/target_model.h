@@ -103,6 +103,7 @@ class GbtTarget : public TargetModel {
   FeatureSet features;
   double base = 0;  // initial prediction (mean log target)
   std::vector<RegressionTree> trees;  // leaf values already include the learning rate
+  std::string engine = "builtin";     // what trained the trees: "builtin" (modewise) or "xgboost" (libxgboost)
 
   std::string kind() const override { return "gbt"; }
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;

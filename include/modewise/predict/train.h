@@ -20,6 +20,9 @@ inline constexpr int kMinFitModes = 50;       // a reference model needs a large
 inline constexpr int kMinTransferModes = 10;  // the fewest modes a transfer accepts
 
 struct GbtOptions {
+  // auto: XGBoost (libxgboost, loaded at run time) when it is installed, else the built-in trees; xgboost: require
+  // it; builtin: modewise's own. Either way the trees are stored in the model file and evaluated by modewise.
+  std::string engine = "auto";
   int trees = 300;
   int max_depth = 4;
   double learning_rate = 0.1;
