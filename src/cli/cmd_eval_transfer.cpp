@@ -31,6 +31,7 @@ struct EvalTransferCliOptions {
   bool dropout_given = false, finetune_default_ref = false;
   uint64_t seed = 1;
   bool json = false, per_budget = false;
+  int confirm = 0;
 };
 
 std::string provenance_note(const std::string& p) {
@@ -45,6 +46,7 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
   opt.caution.safety = o.safety_pct / 100.0;
   opt.caution.sd_multiplier = o.sd_multiplier;
   opt.sampling = o.sampling;
+  opt.confirm.measurements = o.confirm;
   opt.violation_tolerance = o.tolerance_pct < 0 ? -1 : o.tolerance_pct / 100.0;
   opt.seed = o.seed;
   if (!o.methods.empty()) opt.methods = util::split(o.methods, ',');
@@ -89,10 +91,15 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
              "by more than {}%.\n",
              r.new_modes, o.repeats, r.budgets_w.size(), r.budgets_w.front(), r.budgets_w.back(),
              util::format_number(std::round(1000 * r.violation_tolerance) / 10));
-  fmt::print("sampling: {}; caution: {}% safety margin, {} standard deviations of the model's power uncertainty\n",
-             r.sampling, util::format_number(o.safety_pct), util::format_number(o.sd_multiplier));
+  if (o.confirm > 0)
+    fmt::print("sampling: {}; recommendations confirmed by measuring up to {} candidates near each budget (fresh "
+               "noise of each mode's standard error); no caution margin\n",
+               r.sampling, o.confirm);
+  else
+    fmt::print("sampling: {}; caution: {}% safety margin, {} standard deviations of the model's power uncertainty\n",
+               r.sampling, util::format_number(o.safety_pct), util::format_number(o.sd_multiplier));
   util::TextTable t({"method", "samples", "time_mape_%", "power_mape_%", "mean_gap_%", "max_gap_%", "within_5%",
-                     "violations", "max_over_%", "no_mode", "transfer_s"});
+                     "violations", "max_over_%", "no_mode", "transfer_s", "confirm_modes"});
   for (const auto& c : r.cells) {
     bool preset = c.method == "nvpmodel-preset";
     t.add({c.method, preset ? "-" : std::to_string(c.samples),
@@ -100,7 +107,8 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
            preset ? "-" : fmt::format("{:.2f}", c.median_mape_power_pct), fmt::format("{:.2f}", c.mean_gap_pct),
            fmt::format("{:.2f}", c.max_gap_pct), fmt::format("{:.0f}%", 100 * c.within_5pct),
            fmt::format("{}/{}", c.violations, c.recommendations), fmt::format("{:.2f}", c.max_violation_pct),
-           std::to_string(c.no_recommendation), preset ? "-" : fmt::format("{:.3f}", c.mean_transfer_s)});
+           std::to_string(c.no_recommendation), preset ? "-" : fmt::format("{:.3f}", c.mean_transfer_s),
+           preset || o.confirm <= 0 ? "-" : fmt::format("{:.1f}", c.mean_confirm_measurements)});
   }
   t.print(std::cout);
   if (!o.per_budget) return;
@@ -154,6 +162,11 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
                   "gp, residual: inputs of the power correction (transfer --power-features)")
       ->check(CLI::IsMember(predict::feature_set_names()))
       ->capture_default_str();
+  cmd->add_option("--confirm", o->confirm,
+                  "Confirm each recommendation by measuring up to N candidates near the budget (0: predictions "
+                  "only, with the caution of --sd-multiplier/--safety-pct)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   cmd->add_option("--seed", o->seed, "Seed for the samples and training")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->add_flag("--per-budget", o->per_budget, "Also print recommendation quality per budget");

@@ -1,70 +1,92 @@
 #include "modewise/optimize/confirm.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <limits>
 
 #include "modewise/util/error.h"
 
 namespace modewise::optimize {
+namespace {
+
+// Log coordinates of a mode, scaled to [0, 1] over the candidate set, for "nearest measured mode".
+std::vector<std::array<double, 4>> scaled_coordinates(const std::vector<device::PowerMode>& modes) {
+  std::vector<std::array<double, 4>> x;
+  for (const auto& m : modes)
+    x.push_back({std::log(std::max(1, m.cores)), std::log(std::max(1.0, m.cpu_mhz)), std::log(std::max(1.0, m.gpu_mhz)),
+                 std::log(std::max(1.0, m.emc_mhz))});
+  for (size_t d = 0; d < 4; ++d) {
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& p : x) lo = std::min(lo, p[d]), hi = std::max(hi, p[d]);
+    for (auto& p : x) p[d] = hi > lo ? (p[d] - lo) / (hi - lo) : 0.0;
+  }
+  return x;
+}
+
+}  // namespace
 
 std::optional<ConfirmedRecommendation> confirm_recommendation(const std::vector<device::PowerMode>& modes,
                                                               const predict::Predictions& pred, double budget_w,
                                                               Objective objective, const MeasureFn& measure,
                                                               const ConfirmOptions& o) {
   MW_CHECK(modes.size() == pred.size());
-  if (o.measurements <= 0 || !measure) return std::nullopt;
-  const bool have_sd = pred.power_log_sd.size() == pred.size();
-  std::vector<size_t> candidates;
-  for (size_t i = 0; i < modes.size(); ++i) {
-    double slack = o.power_slack;
-    if (have_sd) slack = std::max(slack, std::expm1(o.sd_slack * pred.power_log_sd[i]));
-    if (pred.power_w[i] <= budget_w * (1 + slack)) candidates.push_back(i);
-  }
-  if (candidates.empty()) return std::nullopt;
-  auto predicted = [&](size_t i) { return objective == Objective::time ? pred.time_ms[i] : pred.energy_j(i); };
-  std::stable_sort(candidates.begin(), candidates.end(), [&](size_t a, size_t b) {
-    return predicted(a) < predicted(b) || (predicted(a) == predicted(b) && pred.power_w[a] < pred.power_w[b]);
-  });
+  if (o.measurements <= 0 || !measure || modes.empty()) return std::nullopt;
+  const auto x = scaled_coordinates(modes);
+  const double limit = budget_w * (1 + o.tolerance);
 
   ConfirmedRecommendation r;
   r.budget_w = budget_w;
-  auto profile = [&](size_t i) {
-    r.profiled.push_back(i);
-    r.measurements.push_back(measure(modes[i]));
+  std::vector<char> done(modes.size(), 0);
+  std::vector<double> time_ratio, power_ratio;  // measured / predicted, per profiled mode
+  // Predictions corrected by the ratios at the nearest profiled mode: the model's errors are smooth, so the
+  // error next to a measured mode is mostly the error measured there.
+  auto corrected = [&](size_t i) {
+    double best_d = std::numeric_limits<double>::infinity();
+    double ct = 1, cp = 1;
+    for (size_t k = 0; k < r.profiled.size(); ++k) {
+      const auto& a = x[i];
+      const auto& b = x[r.profiled[k]];
+      double d = 0;
+      for (size_t j = 0; j < 4; ++j) d += (a[j] - b[j]) * (a[j] - b[j]);
+      if (d < best_d) best_d = d, ct = time_ratio[k], cp = power_ratio[k];
+    }
+    return MeasuredPoint{pred.time_ms[i] * ct, pred.power_w[i] * cp};
   };
-  const size_t first = std::min(candidates.size(), static_cast<size_t>(o.measurements));
-  for (size_t k = 0; k < first; ++k) profile(candidates[k]);
+  auto score = [&](const MeasuredPoint& m) { return objective == Objective::time ? m.time_ms : m.energy_j(); };
+  std::optional<size_t> best;  // index into r.measurements of the best measured within the budget
 
-  const double limit = budget_w * (1 + o.tolerance);
-  auto best_measured = [&]() -> std::optional<size_t> {
-    std::optional<size_t> best;
-    auto score = [&](size_t k) {
-      return objective == Objective::time ? r.measurements[k].time_ms : r.measurements[k].energy_j();
-    };
-    for (size_t k = 0; k < r.measurements.size(); ++k) {
-      if (!(r.measurements[k].power_w <= limit)) continue;
-      if (!best || score(k) < score(*best) ||
-          (score(k) == score(*best) && r.measurements[k].power_w < r.measurements[*best].power_w))
-        best = k;
+  for (int step = 0; step < o.measurements; ++step) {
+    // the best candidate by corrected prediction that is expected within the budget
+    std::optional<size_t> next;
+    MeasuredPoint next_pred;
+    for (size_t i = 0; i < modes.size(); ++i) {
+      if (done[i]) continue;
+      MeasuredPoint c = corrected(i);
+      if (!(c.power_w <= budget_w * (1 + o.power_explore))) continue;
+      if (!next || score(c) < score(next_pred) || (score(c) == score(next_pred) && c.power_w < next_pred.power_w))
+        next = i, next_pred = c;
     }
-    return best;
-  };
-  std::optional<size_t> best = best_measured();
-  if (!best) {
-    // everything profiled was over the budget: step down in predicted power among the rest
-    std::vector<size_t> rest(candidates.begin() + static_cast<std::ptrdiff_t>(first), candidates.end());
-    std::stable_sort(rest.begin(), rest.end(), [&](size_t a, size_t b) { return pred.power_w[a] > pred.power_w[b]; });
-    double lowest_measured = r.measurements.front().power_w;
-    for (const auto& m : r.measurements) lowest_measured = std::min(lowest_measured, m.power_w);
-    int extra = 0;
-    for (size_t i : rest) {
-      if (extra >= o.measurements) break;
-      if (pred.power_w[i] >= lowest_measured) continue;  // not expected to be lower than what already failed
-      profile(i);
-      ++extra;
-      if (r.measurements.back().power_w <= limit) break;
+    if (!next && !best) {  // nothing expected within the budget yet: try the lowest corrected power
+      for (size_t i = 0; i < modes.size(); ++i) {
+        if (done[i]) continue;
+        MeasuredPoint c = corrected(i);
+        if (!next || c.power_w < next_pred.power_w) next = i, next_pred = c;
+      }
     }
-    best = best_measured();
+    if (!next) break;
+    // stop when even the expectation cannot beat what is already measured within the budget
+    if (best && !(score(next_pred) < score(r.measurements[*best]) * (1 + o.explore))) break;
+    done[*next] = 1;
+    MeasuredPoint m = measure(modes[*next]);
+    r.profiled.push_back(*next);
+    r.measurements.push_back(m);
+    time_ratio.push_back(pred.time_ms[*next] > 0 ? m.time_ms / pred.time_ms[*next] : 1.0);
+    power_ratio.push_back(pred.power_w[*next] > 0 ? m.power_w / pred.power_w[*next] : 1.0);
+    const size_t k = r.measurements.size() - 1;
+    if (m.power_w <= limit && (!best || score(m) < score(r.measurements[*best]) ||
+                               (score(m) == score(r.measurements[*best]) && m.power_w < r.measurements[*best].power_w)))
+      best = k;
   }
   if (!best) return std::nullopt;
   r.index = r.profiled[*best];

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 
 #include <fmt/format.h>
@@ -44,6 +45,7 @@ std::string label(const std::vector<profile::ProfileRow>& rows, const device::De
 struct Truth {
   std::vector<device::PowerMode> modes;
   std::vector<double> time_ms, power_w;
+  std::vector<double> time_rel_se, power_rel_se;  // standard error of a repeated measurement, relative
   std::vector<double> optimum_ms;  // per budget; NAN when no mode fits
 };
 
@@ -178,8 +180,18 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
       e.second.push_back(r.power_w);
       prov.insert(r.provenance.empty() ? "unknown" : r.provenance);
     }
+    std::map<device::PowerMode, std::pair<double, double>> rel_se;  // from the first row of each mode
+    for (const auto& r : fresh.rows) {
+      if (rel_se.count(r.mode)) continue;
+      double n = r.samples > 0 ? std::sqrt(static_cast<double>(r.samples)) : 1.0;
+      double st = std::isfinite(r.time_sd_ms) && r.time_ms > 0 ? r.time_sd_ms / r.time_ms / n : 0.0;
+      double sp = std::isfinite(r.power_sd_w) && r.power_w > 0 ? r.power_sd_w / r.power_w / n : 0.0;
+      rel_se[r.mode] = {st, sp};
+    }
     for (auto& [mode, v] : by_mode) {
       truth.modes.push_back(mode);
+      truth.time_rel_se.push_back(rel_se[mode].first);
+      truth.power_rel_se.push_back(rel_se[mode].second);
       double t = 0, p = 0;
       for (double x : v.first) t += x;
       for (double x : v.second) p += x;
@@ -219,6 +231,17 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
     res.mlp_fit_s = std::chrono::duration<double>(Clock::now() - t0).count();
   }
 
+  // A repeated measurement of a mode of NEW: its value with fresh noise of the size of its standard error.
+  std::mt19937_64 noise_rng(opt.seed ^ 0xC0FFEEULL);
+  std::map<device::PowerMode, size_t> index_of;
+  for (size_t i = 0; i < truth.modes.size(); ++i) index_of[truth.modes[i]] = i;
+  MeasureFn remeasure = [&](const device::PowerMode& m) {
+    size_t i = index_of.at(m);
+    std::normal_distribution<double> z(0.0, 1.0);
+    return MeasuredPoint{truth.time_ms[i] * (1 + truth.time_rel_se[i] * z(noise_rng)),
+                         truth.power_w[i] * (1 + truth.power_rel_se[i] * z(noise_rng))};
+  };
+
   const size_t total = methods.size() * opt.samples.size() * static_cast<size_t>(opt.repeats);
   size_t done = 0;
   // Index rows of NEW by mode for sampling.
@@ -231,6 +254,8 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
       cell.samples = samples;
       Tally tally;
       double seconds = 0;
+      double confirm_measurements = 0;
+      int confirm_count = 0;
       for (int rep = 0; rep < opt.repeats; ++rep) {
         if (opt.progress) opt.progress(done, total, fmt::format("{} x{} #{}", method, samples, rep + 1));
         // The same sample for every method at a given (samples, repeat).
@@ -256,15 +281,27 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
         cell.mape_time_pct.push_back(100.0 * et / static_cast<double>(truth.modes.size()));
         cell.mape_power_pct.push_back(100.0 * ep / static_cast<double>(truth.modes.size()));
         for (size_t b = 0; b < res.budgets_w.size(); ++b) {
-          auto r = best_within_budget(truth.modes, p, res.budgets_w[b], Objective::time, opt.caution);
-          tally.add(truth, b, res.budgets_w[b], r ? std::optional<size_t>(r->index) : std::nullopt,
-                    res.violation_tolerance);
+          std::optional<size_t> pick;
+          if (opt.confirm.measurements > 0) {
+            ConfirmOptions co = opt.confirm;
+            if (co.tolerance <= 0) co.tolerance = res.violation_tolerance / 2;  // within the noise of one run
+            auto c = confirm_recommendation(truth.modes, p, res.budgets_w[b], Objective::time, remeasure, co);
+            if (c) {
+              pick = c->index;
+              confirm_measurements += static_cast<double>(c->profiled.size());
+            }
+            ++confirm_count;
+          } else if (auto r = best_within_budget(truth.modes, p, res.budgets_w[b], Objective::time, opt.caution)) {
+            pick = r->index;
+          }
+          tally.add(truth, b, res.budgets_w[b], pick, res.violation_tolerance);
         }
         ++done;
       }
       cell.median_mape_time_pct = median_of(cell.mape_time_pct);
       cell.median_mape_power_pct = median_of(cell.mape_power_pct);
       cell.mean_transfer_s = seconds / opt.repeats;
+      cell.mean_confirm_measurements = confirm_count ? confirm_measurements / confirm_count : 0.0;
       tally.fill(cell);
       res.cells.push_back(std::move(cell));
     }
@@ -304,6 +341,7 @@ nlohmann::json to_json(const TransferEvalResult& r) {
                      {"max_gap_pct", c.max_gap_pct},
                      {"within_5pct", c.within_5pct},
                      {"violations", c.violations},
+                     {"mean_confirm_measurements", c.mean_confirm_measurements},
                      {"violations_any", c.violations_any},
                      {"max_violation_pct", c.max_violation_pct},
                      {"mean_transfer_s", c.mean_transfer_s},

@@ -22,11 +22,13 @@ struct MeasuredPoint {
 using MeasureFn = std::function<MeasuredPoint(const device::PowerMode&)>;
 
 struct ConfirmOptions {
-  int measurements = 6;        // candidates profiled (at most); 0 turns confirmation off
-  double power_slack = 0.03;   // candidates: predicted power up to this fraction above the budget ...
-  double sd_slack = 2.0;       // ... or this many predicted standard deviations of power, if larger
-  // A measured power within budget x (1 + tolerance) counts as within the budget (measurement noise of the
-  // confirmation runs themselves; 0 = strict).
+  int measurements = 8;  // modes profiled at most; 0 turns confirmation off
+  // Keep profiling while the next candidate's corrected prediction is within this fraction of the best measured
+  // objective (it may turn out better); 0 stops as soon as it is not expected to be better.
+  double explore = 0.02;
+  // Candidates: corrected predicted power up to this fraction above the budget (their measurement decides).
+  double power_explore = 0.01;
+  // A measured power within budget x (1 + tolerance) counts as within the budget (0 = strict).
   double tolerance = 0;
 };
 
@@ -40,10 +42,11 @@ struct ConfirmedRecommendation {
   std::vector<MeasuredPoint> measurements;  // one per profiled candidate
 };
 
-// The candidates are the modes whose predicted power is within the budget plus the slack, in order of predicted
-// objective; the first `measurements` are profiled and the chosen mode is the best measured objective among
-// those measured within the budget (ties: lower measured power). When none of them is, up to `measurements`
-// more are profiled, in order of increasing predicted power. nullopt when still none is (or no candidate).
+// A sequential search: profile the mode with the best predicted objective that is expected within the budget,
+// where predictions are corrected by the measured/predicted ratios of time and power at the nearest profiled mode
+// (log-clock distance); repeat until `measurements` modes are profiled or no unprofiled mode is expected to beat
+// the best one measured within the budget. The answer is that best measured mode (ties: lower measured power);
+// nullopt when nothing profiled was within the budget (or nothing was expected to be).
 std::optional<ConfirmedRecommendation> confirm_recommendation(const std::vector<device::PowerMode>& modes,
                                                               const predict::Predictions& pred, double budget_w,
                                                               Objective objective, const MeasureFn& measure,

@@ -11,6 +11,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "modewise/device/device_spec.h"
+#include "modewise/optimize/confirm.h"
 #include "modewise/optimize/recommend.h"
 #include "modewise/predict/train.h"
 #include "modewise/profile/profile.h"
@@ -30,6 +31,14 @@ struct TransferEvalOptions {
   std::string sampling = "random";    // which modes of NEW a transfer gets: random or spread (predict/sampling.h)
   int budgets = 25;                   // evenly spaced from NEW's minimum to maximum power, both included
   PowerCaution caution;               // how recommendations allow for power prediction errors
+  // Confirmation by measurement (confirm.h; measurements = 0: off). In the evaluation a "measurement" of a mode is
+  // NEW's value with fresh noise of the size of its standard error (time_sd_ms, power_sd_w over sqrt(samples)),
+  // so the decision does not see the very numbers it is judged on. The caution above is not applied then.
+  ConfirmOptions confirm = [] {
+    ConfirmOptions c;
+    c.measurements = 0;
+    return c;
+  }();
   // A violation "beyond the noise": true power > budget x (1 + this). Negative: NEW's measurement noise, the
   // median of power_sd_w / power_w over its rows (1% when the file has no power_sd_w).
   double violation_tolerance = -1;
@@ -63,6 +72,7 @@ struct EvalCell {
   int violations_any = 0;     // true power above the budget at all
   double max_violation_pct = 0;
   double mean_transfer_s = 0;
+  double mean_confirm_measurements = 0;  // extra modes profiled per recommendation (confirmation)
   std::vector<BudgetStat> per_budget;
 };
 
