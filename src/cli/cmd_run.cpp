@@ -12,9 +12,11 @@
 #include "cli/device_arg.h"
 #include "cli/model_args.h"
 #include "modewise/device/grid.h"
+#include "modewise/optimize/confirm.h"
 #include "modewise/optimize/recommend.h"
 #include "modewise/predict/train.h"
 #include "modewise/profile/campaign.h"
+#include "modewise/profile/warmup.h"
 #include "modewise/store/store.h"
 #include "modewise/util/error.h"
 #include "modewise/util/progress.h"
@@ -38,6 +40,7 @@ struct RunOptions {
   std::string svg = "modewise-pareto.svg";
   uint64_t seed = 1;
   bool no_db = false;
+  int confirm = optimize::ConfirmOptions{}.measurements;
 };
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
@@ -195,7 +198,33 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
                "{:.2f}x the MAXN time at {:.0f}% of its power\n",
                r.time_ms, r.power_w, r.margin_w, r.energy_j, r.time_ms / pm.time_ms[0], 100 * r.power_w / pm.power_w[0]);
   } catch (const Error& e) {
-    fmt::print("No recommendation for {} W: {}\n", util::format_number(o.power_w), e.what());
+    fmt::print("No recommendation for {} W from predictions: {}\n", util::format_number(o.power_w), e.what());
+  }
+  if (o.confirm > 0) {
+    // Confirmation by measurement (docs/PREDICT.md): a few modes near the budget are profiled and decide.
+    optimize::ConfirmOptions co;
+    co.measurements = o.confirm;
+    optimize::MeasureFn measure = [&](const device::PowerMode& m) {
+      backend->apply(m);
+      profile::RunSummary s = profile::summarize_run(backend->run(new_w, 50), 40);
+      return optimize::MeasuredPoint{s.time_ms, s.power_w};
+    };
+    t0 = Clock::now();
+    auto c = optimize::confirm_recommendation(modes, p, o.power_w, objective, measure, co);
+    info(fmt::format("confirmation: {} modes profiled in {:.1f} s", c ? c->profiled.size() : size_t(o.confirm),
+                     since(t0)));
+    if (c) {
+      fmt::print("Confirmed for {} W after profiling {} modes near the budget: {}\n", util::format_number(o.power_w),
+                 c->profiled.size(), c->mode.describe());
+      fmt::print("  profiled {:.1f} ms per minibatch at {:.1f} W, {:.2f} J per minibatch (predicted {:.1f} ms, {:.1f} W); "
+                 "{}\n",
+                 c->measured.time_ms, c->measured.power_w, c->measured.energy_j(), c->predicted_time_ms,
+                 c->predicted_power_w, prov);
+    } else {
+      fmt::print("Confirmation: none of the modes profiled near {} W was within it; the budget is at the edge of "
+                 "what this workload can do\n",
+                 util::format_number(o.power_w));
+    }
   }
   if (!o.svg.empty()) {
     util::SvgChart chart;
@@ -254,6 +283,10 @@ Registrar reg(5, "run", [](CLI::App& app, GlobalOptions& g) {
       ->capture_default_str();
   cmd->add_option("--svg", o->svg, "Pareto plot file ('' for none)")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed for mode sampling, the emulator and training")->capture_default_str();
+  cmd->add_option("--confirm", o->confirm,
+                  "Profile up to N modes near the budget to confirm the recommendation (0: predictions only)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   cmd->add_flag("--no-db", o->no_db, "Keep profiles in memory only (nothing cached)");
   cmd->callback([o, &g] { run_main_job(*o, g); });
 });
