@@ -119,3 +119,47 @@ TEST(Confirm, EnergyObjectiveUsesMeasuredEnergy) {
 
 }  // namespace
 }  // namespace modewise::optimize
+
+// eval transfer with confirmation: on synthetic profiles (no noise columns, so repeated measurements are exact)
+// no recommendation breaks its budget, and confirmation profiles at most `measurements` extra modes.
+#include "modewise/device/grid.h"
+#include "modewise/optimize/transfer_eval.h"
+#include "predict/synthetic.h"
+
+namespace modewise::optimize {
+namespace {
+
+TEST(Confirm, EvalTransferWithConfirmationBreaksNoBudget) {
+  device::DeviceSpec spec = device::builtin_device("orin-agx");
+  test::SyntheticWorkload other;
+  other.name = "other";
+  other.gpu_work = 120;
+  other.loader = 12;
+  profile::Profile ref, fresh;
+  ref.source = "ref.csv";
+  ref.rows = test::synthetic_rows(spec, test::SyntheticWorkload{}, test::sample_grid(spec, 300, 1));
+  fresh.source = "new.csv";
+  fresh.rows = test::synthetic_rows(spec, other, test::sample_grid(spec, 600, 2));
+  TransferEvalOptions o;
+  o.samples = {20};
+  o.repeats = 2;
+  o.budgets = 8;
+  o.methods = {"linear"};  // a weak model: predictions alone break budgets
+  o.fit.arch.hidden = {16};
+  o.fit.train.epochs = 20;
+  o.caution.sd_multiplier = 0;
+  TransferEvalResult plain = evaluate_transfer(spec, ref, spec, fresh, o);
+  o.confirm.measurements = 8;
+  TransferEvalResult confirmed = evaluate_transfer(spec, ref, spec, fresh, o);
+  const EvalCell& p = plain.cells[0];
+  const EvalCell& c = confirmed.cells[0];
+  EXPECT_GT(p.violations, 0);
+  EXPECT_EQ(c.violations, 0);
+  EXPECT_LT(c.mean_gap_pct, 10.0);  // the weak model alone: budgets broken (negative gaps) or far from optimal
+  EXPECT_GT(c.mean_confirm_measurements, 0);
+  EXPECT_LE(c.mean_confirm_measurements, 8);
+  EXPECT_EQ(p.mean_confirm_measurements, 0);
+}
+
+}  // namespace
+}  // namespace modewise::optimize
