@@ -32,7 +32,8 @@ std::string transfer_method_help() {
          "freeze: new output layer, fine-tune only the last two layers\n"
          "ensemble: powertrain over several seeds, averaged\n"
          "scratch: the reference architecture trained from scratch on the few modes (baseline)\n"
-         "linear, poly, gbt: linear / quadratic ridge regression, boosted trees on the few modes (baselines)";
+         "linear, poly, gbt: linear / quadratic ridge regression, boosted trees (XGBoost when libxgboost is\n"
+         "    installed) on the few modes (baselines)";
 }
 
 FitOptions published_fit_options() {
