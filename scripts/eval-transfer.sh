@@ -57,6 +57,9 @@ if want eval; then
       --sd-multiplier 0 > "eval-$w-k0.txt"
     "$M" eval transfer --ref ref.csv --new "$w.csv" --samples 50 --repeats "$REPEATS" --methods gp \
       --sd-multiplier 2 > "eval-$w-k2.txt"
+    # Recommendations confirmed by profiling up to 8 modes near each budget instead of a margin.
+    "$M" eval transfer --ref ref.csv --new "$w.csv" --samples 50 --repeats "$REPEATS" --methods gp \
+      --confirm 8 > "eval-$w-confirm8.txt"
   done
 fi
 
