@@ -45,8 +45,12 @@ TEST(Pareto, MatchesBruteForce) {
       if (t[j] <= t[i] && p[j] <= p[i] && (t[j] < t[i] || p[j] < p[i])) dominated = true;
       if (t[j] == t[i] && p[j] == p[i] && in[j]) duplicate_kept = true;
     }
-    if (dominated) EXPECT_FALSE(in[i]) << i;
-    if (!dominated && !duplicate_kept) EXPECT_TRUE(in[i]) << i;
+    if (dominated) {
+      EXPECT_FALSE(in[i]) << i;
+    }
+    if (!dominated && !duplicate_kept) {
+      EXPECT_TRUE(in[i]) << i;
+    }
   }
   for (size_t k = 1; k < front.size(); ++k) {
     EXPECT_GT(p[front[k]], p[front[k - 1]]);
