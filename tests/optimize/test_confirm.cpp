@@ -20,6 +20,24 @@ struct Landscape {
       truth.push_back({1e5 / gpu, 5 + gpu / 100});  // 10..1000 ms, 6..15.75 W
     }
   }
+  // Predictions = truth x (time_factor, power_factor).
+  predict::Predictions predictions(double time_factor = 1, double power_factor = 1) const {
+    predict::Predictions p;
+    for (const auto& t : truth) {
+      p.time_ms.push_back(t.time_ms * time_factor);
+      p.power_w.push_back(t.power_w * power_factor);
+    }
+    return p;
+  }
+  // An exact measurement of a mode of the landscape.
+  MeasureFn exact() const {
+    return [this](const PowerMode& m) {
+      for (size_t i = 0; i < modes.size(); ++i)
+        if (modes[i] == m) return truth[i];
+      ADD_FAILURE() << "unknown mode";
+      return MeasuredPoint{};
+    };
+  }
   size_t true_best(double budget) const {
     size_t best = 0;
     for (size_t i = 0; i < truth.size(); ++i)
@@ -30,18 +48,12 @@ struct Landscape {
 
 TEST(Confirm, BiasedPredictionsStillGiveTheTrueOptimumWithinTheBudget) {
   Landscape l;
-  predict::Predictions pred;
-  for (const auto& t : l.truth) {
-    pred.time_ms.push_back(t.time_ms * 1.02);
-    pred.power_w.push_back(t.power_w * 0.975);  // power underestimated by 2.5%
-  }
+  predict::Predictions pred = l.predictions(1.02, 0.975);  // power underestimated by 2.5%
   int calls = 0;
+  MeasureFn exact = l.exact();
   MeasureFn measure = [&](const PowerMode& m) {
     ++calls;
-    for (size_t i = 0; i < l.modes.size(); ++i)
-      if (l.modes[i] == m) return l.truth[i];
-    ADD_FAILURE() << "unknown mode";
-    return MeasuredPoint{};
+    return exact(m);
   };
   for (double budget : {8.0, 10.3, 12.0, 14.9}) {
     // from predictions alone the recommended mode breaks the budget
@@ -62,16 +74,8 @@ TEST(Confirm, BiasedPredictionsStillGiveTheTrueOptimumWithinTheBudget) {
 
 TEST(Confirm, StepsDownWhenEveryCandidateIsOverTheBudget) {
   Landscape l;
-  predict::Predictions pred;
-  for (const auto& t : l.truth) {
-    pred.time_ms.push_back(t.time_ms);
-    pred.power_w.push_back(t.power_w * 0.92);  // 8% low: all first candidates measure over
-  }
-  MeasureFn measure = [&](const PowerMode& m) {
-    for (size_t i = 0; i < l.modes.size(); ++i)
-      if (l.modes[i] == m) return l.truth[i];
-    return MeasuredPoint{};
-  };
+  predict::Predictions pred = l.predictions(1, 0.92);  // 8% low: the first candidates measure over
+  MeasureFn measure = l.exact();
   ConfirmOptions o;
   o.measurements = 3;
   auto r = confirm_recommendation(l.modes, pred, 11.0, Objective::time, measure, o);
@@ -82,11 +86,7 @@ TEST(Confirm, StepsDownWhenEveryCandidateIsOverTheBudget) {
 
 TEST(Confirm, NothingWithinTheBudgetOrTurnedOff) {
   Landscape l;
-  predict::Predictions pred;
-  for (const auto& t : l.truth) {
-    pred.time_ms.push_back(t.time_ms);
-    pred.power_w.push_back(t.power_w);
-  }
+  predict::Predictions pred = l.predictions();
   MeasureFn too_hot = [](const PowerMode&) { return MeasuredPoint{10, 100}; };
   EXPECT_FALSE(confirm_recommendation(l.modes, pred, 12.0, Objective::time, too_hot).has_value());
   EXPECT_FALSE(confirm_recommendation(l.modes, pred, 1.0, Objective::time, too_hot).has_value());  // no candidate
@@ -101,16 +101,8 @@ TEST(Confirm, NothingWithinTheBudgetOrTurnedOff) {
 
 TEST(Confirm, EnergyObjectiveUsesMeasuredEnergy) {
   Landscape l;
-  predict::Predictions pred;
-  for (const auto& t : l.truth) {
-    pred.time_ms.push_back(t.time_ms);
-    pred.power_w.push_back(t.power_w);
-  }
-  MeasureFn measure = [&](const PowerMode& m) {
-    for (size_t i = 0; i < l.modes.size(); ++i)
-      if (l.modes[i] == m) return l.truth[i];
-    return MeasuredPoint{};
-  };
+  predict::Predictions pred = l.predictions();
+  MeasureFn measure = l.exact();
   auto r = confirm_recommendation(l.modes, pred, 20.0, Objective::energy, measure);
   ASSERT_TRUE(r.has_value());
   for (size_t k = 0; k < r->measurements.size(); ++k)
