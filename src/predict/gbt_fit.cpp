@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 #include <string>
@@ -40,6 +41,8 @@ struct XgbApi {
   static const XgbApi& get() {
     static const XgbApi api = [] {
       XgbApi a;
+      // MODEWISE_NO_XGBOOST=1: use the built-in trees even where libxgboost is installed (tests, comparisons)
+      if (const char* off = std::getenv("MODEWISE_NO_XGBOOST"); off && *off && std::string(off) != "0") return a;
       void* lib = nullptr;
       for (const char* name : {"libxgboost.so", "libxgboost.so.0", "libxgboost.dylib"})
         if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
