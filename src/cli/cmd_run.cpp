@@ -190,8 +190,11 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   const device::PowerMode maxn = spec.maxn();
   predict::Predictions pm = model.predict(spec, {maxn});
   fmt::print("\nMAXN ({}): predicted {:.1f} ms, {:.1f} W\n", maxn.key(), pm.time_ms[0], pm.power_w[0]);
+  std::optional<std::pair<double, double>> chosen_point;  // (power, time) of the recommendation, for the plot
+  const std::string chosen_label = "recommended";
   try {
     optimize::Recommendation r = optimize::recommend(modes, p, o.power_w, objective, caution);
+    chosen_point = {r.power_w, r.time_ms};
     fmt::print("Recommended for {} W (lowest predicted {}): {}\n", util::format_number(o.power_w), o.objective,
                r.mode.describe());
     fmt::print("  predicted {:.1f} ms per minibatch at {:.1f} W (margin {:.1f} W), {:.2f} J per minibatch; "
@@ -214,7 +217,8 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
     info(fmt::format("confirmation: {} modes profiled in {:.1f} s", c ? c->profiled.size() : size_t(o.confirm),
                      since(t0)));
     if (c) {
-      fmt::print("Confirmed for {} W after profiling {} modes near the budget: {}\n", util::format_number(o.power_w),
+      chosen_point = {c->measured.power_w, c->measured.time_ms};
+        fmt::print("Confirmed for {} W after profiling {} modes near the budget: {}\n", util::format_number(o.power_w),
                  c->profiled.size(), c->mode.describe());
       fmt::print("  profiled {:.1f} ms per minibatch at {:.1f} W, {:.2f} J per minibatch (predicted {:.1f} ms, {:.1f} W); "
                  "{}\n",
@@ -240,12 +244,12 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
       all.x.push_back(p.power_w[i]);
       all.y.push_back(p.time_ms[i]);
     }
-    util::SvgSeries profiled{"profiled modes", {}, {}, false, true, "", 3};
+    util::SvgSeries profiled{"profiled modes", {}, {}, false, true, "#1f77b4", 3};
     for (const auto& r : new_rows) {
       profiled.x.push_back(r.power_w);
       profiled.y.push_back(r.time_ms);
     }
-    util::SvgSeries pf{"predicted Pareto front", {}, {}, true, true, "", 2.2};
+    util::SvgSeries pf{"predicted Pareto front", {}, {}, true, true, "#2ca02c", 2.2};
     for (size_t i : front) {
       pf.x.push_back(p.power_w[i]);
       pf.y.push_back(p.time_ms[i]);
@@ -255,6 +259,9 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
                             *std::max_element(p.time_ms.begin(), p.time_ms.end())},
                            true, false, "#d62728", 1};
     chart.series = {all, profiled, pf, budget};
+    if (chosen_point)
+      chart.series.push_back(
+          {chosen_label, {chosen_point->first}, {chosen_point->second}, false, true, "#000000", 6});
     util::write_svg(chart, o.svg);
     fmt::print("\nPareto plot: {}\n", o.svg);
   }
