@@ -11,6 +11,7 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
+#include "modewise/device/device_spec.h"
 #include "modewise/control/board.h"
 #include "modewise/control/mode_controller.h"
 #include "modewise/control/signals.h"
@@ -46,9 +47,7 @@ void print_writes(const std::vector<control::KnobWrite>& writes, const telemetry
   if (json) {
     nlohmann::json w = nlohmann::json::array();
     for (const auto& x : writes) w.push_back({{"file", root.host_path(x.file)}, {"value", x.value}, {"what", x.what}});
-    nlohmann::json j{{"mode", {{"cores", mode.cores}, {"cpu_mhz", mode.cpu_mhz}, {"gpu_mhz", mode.gpu_mhz},
-                               {"emc_mhz", mode.emc_mhz}}},
-                     {"writes", w}};
+    nlohmann::json j{{"mode", device::mode_to_json(mode)}, {"writes", w}};
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return;
   }

@@ -13,6 +13,7 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
+#include "modewise/device/device_spec.h"
 #include "modewise/cosched/des.h"
 #include "modewise/cosched/planner.h"
 #include "modewise/cosched/runtime.h"
@@ -60,9 +61,7 @@ cosched::Problem open(const ProblemOptions& o, const std::vector<int>& infer_siz
   return p;
 }
 
-nlohmann::json mode_json(const device::PowerMode& m) {
-  return {{"cores", m.cores}, {"cpu_mhz", m.cpu_mhz}, {"gpu_mhz", m.gpu_mhz}, {"emc_mhz", m.emc_mhz}};
-}
+nlohmann::json mode_json(const device::PowerMode& m) { return device::mode_to_json(m); }
 
 // "maxn", an nvpmodel preset, "12c/2201.6/1300.5/3199" or "12,2201.6,1300.5,3199"; must be in the problem's lattice.
 size_t parse_mode(const cosched::Problem& p, const std::string& text) {

@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
+#include "modewise/device/device_spec.h"
 #include "modewise/device/grid.h"
 #include "modewise/util/csv.h"
 #include "modewise/util/strings.h"
@@ -32,7 +33,7 @@ void run_modes(const ModesOptions& o, const GlobalOptions& g) {
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
     for (const auto& m : modes)
-      j.push_back({{"cores", m.cores}, {"cpu_mhz", m.cpu_mhz}, {"gpu_mhz", m.gpu_mhz}, {"emc_mhz", m.emc_mhz}});
+      j.push_back(device::mode_to_json(m));
     std::cout << j.dump() << "\n";
   } else if (o.csv) {
     util::CsvWriter w(std::cout);

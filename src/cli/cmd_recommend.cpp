@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/model_args.h"
+#include "modewise/device/device_spec.h"
 #include "modewise/optimize/recommend.h"
 #include "modewise/predict/model.h"
 #include "modewise/util/error.h"
@@ -52,8 +53,7 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
   note_model_provenance(model);
   if (o.method != "preset") warn_extrapolation(model, modes);
   if (o.json) {
-    nlohmann::json j = {{"mode", {{"cores", r.mode.cores}, {"cpu_mhz", r.mode.cpu_mhz}, {"gpu_mhz", r.mode.gpu_mhz},
-                                  {"emc_mhz", r.mode.emc_mhz}}},
+    nlohmann::json j = {{"mode", device::mode_to_json(r.mode)},
                         {"time_ms", r.time_ms},
                         {"power_w", r.power_w},
                         {"energy_j", r.energy_j},

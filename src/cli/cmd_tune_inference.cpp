@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
+#include "modewise/device/device_spec.h"
 #include "modewise/roofline/onnx_analyzer.h"
 #include "modewise/roofline/predict.h"
 #include "modewise/roofline/roofline.h"
@@ -31,9 +32,10 @@ struct TuneCliOptions {
 };
 
 nlohmann::json mode_json(const roofline::Prediction& p) {
-  return {{"cores", p.mode.cores}, {"cpu_mhz", p.mode.cpu_mhz}, {"gpu_mhz", p.mode.gpu_mhz},
-          {"emc_mhz", p.mode.emc_mhz}, {"time_ms", p.time_ms}, {"gpu_ms", p.gpu_ms}, {"host_ms", p.host_ms},
-          {"power_w", p.power_w}, {"energy_j", p.energy_j}};
+  nlohmann::json j = device::mode_to_json(p.mode);
+  j.update({{"time_ms", p.time_ms}, {"gpu_ms", p.gpu_ms}, {"host_ms", p.host_ms}, {"power_w", p.power_w},
+            {"energy_j", p.energy_j}});
+  return j;
 }
 
 void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {

@@ -108,6 +108,10 @@ DeviceSpec device_from_json(const nlohmann::json& j, const std::string& source) 
   return d;
 }
 
+nlohmann::json mode_to_json(const PowerMode& m) {
+  return {{"cores", m.cores}, {"cpu_mhz", m.cpu_mhz}, {"gpu_mhz", m.gpu_mhz}, {"emc_mhz", m.emc_mhz}};
+}
+
 nlohmann::json device_to_json(const DeviceSpec& d) {
   nlohmann::json j;
   j["name"] = d.name;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modewise/device/device_spec.h"
 #include "modewise/util/error.h"
 
 namespace modewise::roofline {
@@ -74,9 +75,7 @@ EvalResult evaluate_case(device::Backend& backend, const std::vector<ModeRooflin
 }
 
 nlohmann::json eval_to_json(const EvalResult& r) {
-  auto mode = [](const device::PowerMode& m) {
-    return nlohmann::json{{"cores", m.cores}, {"cpu_mhz", m.cpu_mhz}, {"gpu_mhz", m.gpu_mhz}, {"emc_mhz", m.emc_mhz}};
-  };
+  const auto mode = device::mode_to_json;
   nlohmann::json confirmed = nlohmann::json::array();
   for (const auto& m : r.confirmed)
     confirmed.push_back({{"mode", mode(m.mode)}, {"time_ms", m.time_ms}, {"energy_j", m.energy_j},

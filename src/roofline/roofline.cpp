@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modewise/device/device_spec.h"
 #include "modewise/device/grid.h"
 #include "modewise/profile/warmup.h"
 #include "modewise/sim/emulator.h"
@@ -157,13 +158,15 @@ std::vector<ModeRoofline> calibrate_modes(device::Backend& backend, const std::v
 
 nlohmann::json rooflines_to_json(const std::vector<ModeRoofline>& rs) {
   nlohmann::json modes = nlohmann::json::array();
-  for (const auto& r : rs)
-    modes.push_back({{"cores", r.mode.cores}, {"cpu_mhz", r.mode.cpu_mhz}, {"gpu_mhz", r.mode.gpu_mhz},
-                     {"emc_mhz", r.mode.emc_mhz}, {"nominal_gflops", r.nominal_gflops},
-                     {"nominal_gbps", r.nominal_gbps}, {"peak_gflops", r.peak_gflops},
-                     {"bandwidth_gbps", r.bandwidth_gbps}, {"ridge_flop_per_byte", r.ridge_flop_per_byte()},
-                     {"overhead_ms", r.overhead_ms}, {"eps_flop_pj", r.eps_flop_pj}, {"eps_byte_pj", r.eps_byte_pj},
-                     {"pi0_w", r.pi0_w}, {"idle_w", r.idle_w}, {"energy_fit_rmse", r.energy_fit_rmse}, {"calibrated", r.calibrated}});
+  for (const auto& r : rs) {
+    nlohmann::json j = device::mode_to_json(r.mode);
+    j.update({{"nominal_gflops", r.nominal_gflops}, {"nominal_gbps", r.nominal_gbps}, {"peak_gflops", r.peak_gflops},
+              {"bandwidth_gbps", r.bandwidth_gbps}, {"ridge_flop_per_byte", r.ridge_flop_per_byte()},
+              {"overhead_ms", r.overhead_ms}, {"eps_flop_pj", r.eps_flop_pj}, {"eps_byte_pj", r.eps_byte_pj},
+              {"pi0_w", r.pi0_w}, {"idle_w", r.idle_w}, {"energy_fit_rmse", r.energy_fit_rmse},
+              {"calibrated", r.calibrated}});
+    modes.push_back(j);
+  }
   return modes;
 }
 

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "modewise/device/device_spec.h"
 #include "modewise/store/characterizations.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
@@ -79,9 +80,11 @@ CharacterizationInfo info_from(const Stmt& s) {
 
 nlohmann::json characterization_to_json(const profile::CharacterizationSpec& s) {
   nlohmann::json modes = nlohmann::json::array();
-  for (const auto& m : s.axes.modes)
-    modes.push_back({{"name", m.name}, {"cores", m.mode.cores}, {"cpu_mhz", m.mode.cpu_mhz},
-                     {"gpu_mhz", m.mode.gpu_mhz}, {"emc_mhz", m.mode.emc_mhz}});
+  for (const auto& m : s.axes.modes) {
+    nlohmann::json j = device::mode_to_json(m.mode);
+    j["name"] = m.name;
+    modes.push_back(j);
+  }
   return {{"version", 1},
           {"backend", s.backend},
           {"device", s.device},

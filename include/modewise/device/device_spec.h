@@ -59,5 +59,7 @@ DeviceSpec builtin_device(const std::string& name);
 DeviceSpec load_device_json(const std::string& path);
 DeviceSpec device_from_json(const nlohmann::json& j, const std::string& source);
 nlohmann::json device_to_json(const DeviceSpec& spec);
+// {"cores":..,"cpu_mhz":..,"gpu_mhz":..,"emc_mhz":..}: a mode as every --json output writes it.
+nlohmann::json mode_to_json(const PowerMode& mode);
 
 }  // namespace modewise::device
