@@ -14,25 +14,15 @@
 #include "modewise/sim/emulator.h"
 #include "modewise/util/csv.h"
 #include "modewise/util/error.h"
+#include "profile/characterize_test_util.h"
 
 namespace modewise::profile {
 namespace {
 
 using ::testing::HasSubstr;
 
-device::DeviceSpec orin() { return device::builtin_device("orin-agx"); }
-
-CharacterizationSpec sim_spec(const std::string& workload, const std::vector<std::string>& sweeps) {
-  CharacterizationSpec s;
-  s.backend = "sim:orin-agx";
-  s.device = "orin-agx";
-  s.provenance = "emulated";
-  s.workload.workload = workload;
-  s.minibatches = 30;
-  for (const auto& w : sweeps) parse_sweep(w, orin(), s.axes);
-  if (s.axes.modes.empty()) s.axes.modes = {{"maxn", orin().maxn()}};
-  return s;
-}
+using test::orin;
+using test::sim_spec;
 
 std::vector<CharacterizationRow> run_sim(const CharacterizationSpec& spec) {
   auto backend = sim::make_sim_backend(orin(), 7);

@@ -11,21 +11,15 @@
 #include "modewise/device/grid.h"
 #include "modewise/profile/characterize.h"
 #include "modewise/sim/emulator.h"
+#include "profile/characterize_test_util.h"
 
 namespace modewise::profile {
 namespace {
 
-device::DeviceSpec orin() { return device::builtin_device("orin-agx"); }
+using test::orin;
 
 std::vector<CharacterizationRow> sweep(const std::string& workload, const std::vector<std::string>& sweeps) {
-  CharacterizationSpec s;
-  s.backend = "sim:orin-agx";
-  s.device = "orin-agx";
-  s.provenance = "emulated";
-  s.workload.workload = workload;
-  s.minibatches = 30;
-  for (const auto& w : sweeps) parse_sweep(w, orin(), s.axes);
-  if (s.axes.modes.empty()) s.axes.modes = {{"maxn", orin().maxn()}};
+  CharacterizationSpec s = test::sim_spec(workload, sweeps);
   auto backend = sim::make_sim_backend(orin(), 11);
   MemoryCampaignLog log;
   auto out = run_characterization(*backend, s, log);
