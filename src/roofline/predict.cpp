@@ -289,37 +289,33 @@ size_t confirm_by_measurement(TuneResult& t, device::Backend& backend,
   }
   // every wanted mode is measured afresh with a long run, anchors included: a short anchor run is too noisy to
   // be the slowdown reference
-  std::vector<Measured> fresh;
-  for (size_t i : wanted) fresh.push_back(measure_inference(backend, workload, p[i].mode, o.minibatches, o.minibatches - 10));
-  t.confirmed = fresh;
+  t.confirmed.clear();
+  for (size_t i : wanted)
+    t.confirmed.push_back(measure_inference(backend, workload, p[i].mode, o.minibatches, o.minibatches - 10));
   size_t distinct = known.size();
-  for (const auto& m : fresh)
+  for (const auto& m : t.confirmed)
     distinct += std::none_of(known.begin(), known.end(), [&](const Measured& k) { return k.mode == m.mode; });
-  const auto& c = t.confirmed;
-  size_t ref = 0;
-  for (size_t i = 0; i < c.size(); ++i)
-    if (c[i].time_ms < c[ref].time_ms) ref = i;
-  t.measured_reference_ms = c[ref].time_ms;
-  size_t best = ref;
-  for (size_t i = 0; i < c.size(); ++i) {
-    double se = std::sqrt(c[i].time_rel_se * c[i].time_rel_se + c[ref].time_rel_se * c[ref].time_rel_se);
-    double limit = c[ref].time_ms * (1 + t.max_slowdown - o.z * se);
-    if (c[i].time_ms <= limit && c[i].energy_j < c[best].energy_j) best = i;
-  }
-  for (size_t i = 0; i < p.size(); ++i)
-    if (p[i].mode == c[best].mode) t.chosen = i;
+  const size_t best = best_measured(t.confirmed, t.max_slowdown, o.z);
+  t.measured_reference_ms = std::min_element(t.confirmed.begin(), t.confirmed.end(), [](const auto& x, const auto& y) {
+                              return x.time_ms < y.time_ms;
+                            })->time_ms;
+  t.chosen = wanted[best];
   return distinct;
 }
 
-size_t best_measured(const std::vector<Measured>& measured, double max_slowdown) {
+size_t best_measured(const std::vector<Measured>& measured, double max_slowdown, double z) {
   if (measured.empty()) throw Error("no measurements");
   size_t fastest = 0;
   for (size_t i = 0; i < measured.size(); ++i)
     if (measured[i].time_ms < measured[fastest].time_ms) fastest = i;
-  double limit = measured[fastest].time_ms * (1 + max_slowdown);
+  const double ref_se = measured[fastest].time_rel_se;
   size_t best = fastest;
-  for (size_t i = 0; i < measured.size(); ++i)
-    if (measured[i].time_ms <= limit && measured[i].energy_j < measured[best].energy_j) best = i;
+  for (size_t i = 0; i < measured.size(); ++i) {
+    const double se = std::sqrt(measured[i].time_rel_se * measured[i].time_rel_se + ref_se * ref_se);
+    if (measured[i].time_ms <= measured[fastest].time_ms * (1 + max_slowdown - z * se) &&
+        measured[i].energy_j < measured[best].energy_j)
+      best = i;
+  }
   return best;
 }
 

@@ -102,7 +102,8 @@ size_t confirm_by_measurement(TuneResult& t, device::Backend& backend,
                                              const device::WorkloadRequest& workload,
                                              const std::vector<Measured>& known, const ConfirmOptions& o = {});
 
-// The exhaustive answer from measurements: least energy within max_slowdown of the measured fastest.
-size_t best_measured(const std::vector<Measured>& measured, double max_slowdown);
+// The least measured energy within max_slowdown of the measured fastest, less z standard errors of the time ratio
+// (from time_rel_se; z = 0: the exhaustive answer as measured).
+size_t best_measured(const std::vector<Measured>& measured, double max_slowdown, double z = 0);
 
 }  // namespace modewise::roofline
