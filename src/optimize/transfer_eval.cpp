@@ -231,6 +231,8 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
     res.mlp_fit_s = std::chrono::duration<double>(Clock::now() - t0).count();
   }
 
+  ConfirmOptions confirm = opt.confirm;
+  if (confirm.tolerance <= 0) confirm.tolerance = res.violation_tolerance / 2;  // within the noise of one run
   // A repeated measurement of a mode of NEW: its value with fresh noise of the size of its standard error.
   std::mt19937_64 noise_rng(opt.seed ^ 0xC0FFEEULL);
   std::map<device::PowerMode, size_t> index_of;
@@ -283,9 +285,7 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
         for (size_t b = 0; b < res.budgets_w.size(); ++b) {
           std::optional<size_t> pick;
           if (opt.confirm.measurements > 0) {
-            ConfirmOptions co = opt.confirm;
-            if (co.tolerance <= 0) co.tolerance = res.violation_tolerance / 2;  // within the noise of one run
-            auto c = confirm_recommendation(truth.modes, p, res.budgets_w[b], Objective::time, remeasure, co);
+            auto c = confirm_recommendation(truth.modes, p, res.budgets_w[b], Objective::time, remeasure, confirm);
             if (c) {
               pick = c->index;
               confirm_measurements += static_cast<double>(c->profiled.size());
