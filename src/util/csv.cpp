@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <ostream>
@@ -109,6 +110,8 @@ std::string read_text_file(const std::string& path) {
     ss << std::cin.rdbuf();
     return ss.str();
   }
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw Error("cannot read '{}': it is a directory, expected a file", path);
   std::ifstream in(path, std::ios::binary);
   if (!in) throw Error("cannot read '{}': {}", path, std::strerror(errno));
   std::ostringstream ss;

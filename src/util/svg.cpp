@@ -1,5 +1,7 @@
 #include "modewise/util/svg.h"
 
+#include "modewise/util/atomic_file.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
@@ -136,10 +138,7 @@ std::string render_svg(const SvgChart& c) {
 }
 
 void write_svg(const SvgChart& chart, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw Error("cannot write '{}': {}", path, std::strerror(errno));
-  out << render_svg(chart);
-  if (!out) throw Error("cannot write '{}': {}", path, std::strerror(errno));
+  write_file_atomically(path, render_svg(chart));  // a failed run leaves an existing file as it was
 }
 
 }  // namespace modewise::util

@@ -24,6 +24,14 @@ std::vector<int> parse_int_list(std::string_view text, std::string_view context)
 // Format a double compactly and round-trip exactly enough for CSV (up to 10 significant digits).
 std::string format_number(double v);
 
+// Text safe to print on a terminal and on one line: valid UTF-8 is kept, control characters (newlines included)
+// and bytes that are not valid UTF-8 become \xNN. Used for every error message, so errors never echo raw binary.
+std::string escape_nonprintable(std::string_view s);
+// Valid UTF-8 with every invalid byte replaced by the text \xNN (control characters are kept): names read from
+// binary files (ONNX node names) pass through JSON writers safely.
+std::string sanitize_utf8(std::string_view s);
+bool is_valid_utf8(std::string_view s);
+
 // Expand a leading "~/" with $HOME.
 std::string expand_home(std::string_view path);
 
