@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.h"
+#include "build_features.h"
 
 namespace {
 
@@ -17,6 +18,7 @@ std::string fixture(const std::string& name) {
 }
 
 TEST(CliRoofline, AnalyzeResNet50Json) {
+  MODEWISE_REQUIRE_ONNX();
   auto r = run_cli("analyze " + fixture("resnet50.onnx") + " --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
@@ -27,6 +29,7 @@ TEST(CliRoofline, AnalyzeResNet50Json) {
 }
 
 TEST(CliRoofline, AnalyzeBatch32AndPerLayerTable) {
+  MODEWISE_REQUIRE_ONNX();
   auto r = run_cli("analyze " + fixture("resnet50.onnx") + " --batch-size 32 --per-layer");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("262.60"), std::string::npos) << r.out;
@@ -35,6 +38,7 @@ TEST(CliRoofline, AnalyzeBatch32AndPerLayerTable) {
 }
 
 TEST(CliRoofline, AnalyzeErrors) {
+  MODEWISE_REQUIRE_ONNX();
   auto missing = run_cli("analyze /nonexistent/model.onnx");
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("modewise: error: cannot read '/nonexistent/model.onnx'"), std::string::npos);
@@ -58,6 +62,7 @@ TEST(CliRoofline, NominalRooflineJson) {
 }
 
 TEST(CliRoofline, CalibratedRooflinesWithModelSvg) {
+  MODEWISE_REQUIRE_ONNX();
   auto svg = std::filesystem::temp_directory_path() / ("mw_roof_" + std::to_string(::getpid()) + ".svg");
   auto r = run_cli("roofline --device sim:orin-agx --modes maxn,MODE_30W --model " + fixture("mobilenetv3.onnx") +
                    " --svg '" + svg.string() + "'");
@@ -72,6 +77,7 @@ TEST(CliRoofline, CalibratedRooflinesWithModelSvg) {
 }
 
 TEST(CliRoofline, TuneInferenceJson) {
+  MODEWISE_REQUIRE_ONNX();
   auto r = run_cli("tune-inference --device sim:orin-agx --model " + fixture("resnet50.onnx") +
                    " --batch-size 16 --max-slowdown 0.05 --verify --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -86,6 +92,7 @@ TEST(CliRoofline, TuneInferenceJson) {
 }
 
 TEST(CliRoofline, EvalRooflineOneCase) {
+  MODEWISE_REQUIRE_ONNX();
   auto r = run_cli("eval roofline --workloads yolov8n --batch-sizes 16 --json");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "build_features.h"
 #include "modewise/device/device_spec.h"
 #include "modewise/device/grid.h"
 #include "modewise/roofline/evaluate.h"
@@ -80,6 +81,7 @@ TEST(Roofline, JsonRoundTrip) {
 }
 
 TEST(Predict, HostTimeBoundsSmallBatchesAndScalesWithCpuClock) {
+  MODEWISE_REQUIRE_ONNX();
   ModelAnalysis a = analyze_onnx_file(fixture("resnet50.onnx"), {1, false});
   ModelCalibration c = default_calibration(a);
   EXPECT_NEAR(c.host_mcycles, a.kernels() * kDefaultHostKcyclesPerKernel / 1000, 1e-9);
@@ -91,6 +93,7 @@ TEST(Predict, HostTimeBoundsSmallBatchesAndScalesWithCpuClock) {
 }
 
 TEST(Predict, AnchorsCalibrateTheModel) {
+  MODEWISE_REQUIRE_ONNX();
   auto backend = sim::make_sim_backend(orin(), 11);
   auto modes = small_grid();
   auto rooflines = calibrate_modes(*backend, modes);
@@ -117,6 +120,7 @@ TEST(Predict, AnchorsCalibrateTheModel) {
 }
 
 TEST(Tune, LeastEnergyWithinTheSlowdownWithGuardBand) {
+  MODEWISE_REQUIRE_ONNX();
   ModelAnalysis a = analyze_onnx_file(fixture("resnet18.onnx"), {8, false});
   std::vector<ModeRoofline> rs;
   for (const auto& m : small_grid()) {
@@ -158,6 +162,7 @@ TEST(Tune, BestMeasured) {
 }
 
 TEST(Evaluate, TunedModeOnASmallGrid) {
+  MODEWISE_REQUIRE_ONNX();
   auto backend = sim::make_sim_backend(orin(), 5);
   auto rooflines = calibrate_modes(*backend, small_grid());
   EvalResult r = evaluate_case(*backend, rooflines, {"yolov8n", fixture("yolov8n.onnx"), 16}, 0.05);
@@ -172,6 +177,7 @@ TEST(Evaluate, TunedModeOnASmallGrid) {
 // The case the model alone missed (docs/BENCHMARKS.md, Roofline): ResNet-50 at batch 1 over the fulcrum grid,
 // where the energy-optimal mode sits at ~4.8% slowdown and the model's 1-3% errors decide whether it is allowed.
 TEST(Evaluate, ConfirmationByMeasurementClosesTheGapOnTheFulcrumGrid) {
+  MODEWISE_REQUIRE_ONNX();
   auto backend = sim::make_sim_backend(orin(), 1);
   auto modes = device::grid_modes(orin(), "fulcrum");
   if (std::find(modes.begin(), modes.end(), orin().maxn()) == modes.end()) modes.push_back(orin().maxn());
@@ -192,6 +198,7 @@ TEST(Evaluate, ConfirmationByMeasurementClosesTheGapOnTheFulcrumGrid) {
 }
 
 TEST(Tune, ConfirmationChoosesOnMeasurementsWithinTheSlowdown) {
+  MODEWISE_REQUIRE_ONNX();
   auto backend = sim::make_sim_backend(orin(), 3);
   auto rooflines = calibrate_modes(*backend, small_grid());
   ModelAnalysis a = analyze_onnx_file(fixture("yolov8n.onnx"), {1, false});
