@@ -1,5 +1,7 @@
 // modewise apply: set a power mode on a real Jetson, hold it while a command runs (or until Ctrl-C / SIGTERM /
-// --duration), then restore the previous state. --dry-run prints the writes instead.
+// --duration), then restore the previous state. --keep sets it and exits leaving it set (`modewise restore` puts the
+// prior state back later). --dry-run prints the writes instead. The command after `--` is passed byte for byte
+// (main.cpp cuts it off before CLI11 parses: GlobalOptions::passthrough).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -25,10 +27,10 @@ struct ApplyOptions {
   int cores = 0;
   double cpu_mhz = 0, gpu_mhz = 0, emc_mhz = 0;
   std::string named;
-  bool dry_run = false, json = false;
+  bool dry_run = false, json = false, keep = false;
   double duration_s = -1;
+  CLI::Option* duration_opt = nullptr;
   std::string state_dir;
-  std::vector<std::string> command;
 };
 
 device::PowerMode requested_mode(const ApplyOptions& o, const control::JetsonBoard& board) {
@@ -84,6 +86,14 @@ int run_held_command(const std::vector<std::string>& command) {
 }
 
 void run_apply(const ApplyOptions& o, const GlobalOptions& g) {
+  const std::vector<std::string>& command = g.passthrough;
+  bool timed = o.duration_opt && o.duration_opt->count() > 0;
+  if (timed) check_non_negative(o.duration_s, "--duration");
+  if (g.passthrough_given && command.empty())
+    throw UsageError("nothing after '--': give the command to run at the mode (e.g. -- python3 train.py)");
+  if (o.keep && (timed || !command.empty()))
+    throw UsageError("--keep leaves the mode set and exits: it takes no command and no --duration");
+  if (timed && !command.empty()) throw UsageError("give either a command after -- or --duration, not both");
   telemetry::SysfsRoot root(g.sysfs_root);
   control::JetsonBoard board = control::discover_board(root);
   device::PowerMode requested = requested_mode(o, board);
@@ -97,8 +107,11 @@ void run_apply(const ApplyOptions& o, const GlobalOptions& g) {
     auto writes = control::plan_transition(now, control::target_state(board, now, r));
     info(fmt::format("dry run: {} would take {} write(s); nothing is written", r.mode.describe(), writes.size()));
     control::StateStore store(o.state_dir, root.root());
-    if (store.load())
-      warn(fmt::format("a saved state exists ({}); a real apply restores it first", store.path()));
+    if (auto saved = store.load())
+      warn(saved->kept ? fmt::format("the board is at mode {} kept by `apply --keep` ({}); `modewise restore` returns "
+                                     "to the state before it",
+                                     saved->applied_mode, store.path())
+                       : fmt::format("a saved state exists ({}); a real apply restores it first", store.path()));
     print_writes(writes, root, o.json, r.mode);
     return;
   }
@@ -109,11 +122,19 @@ void run_apply(const ApplyOptions& o, const GlobalOptions& g) {
     auto writes = ctl.apply(requested);
     device::PowerMode applied = ctl.resolve(requested).mode;
     if (o.json) print_writes(writes, root, true, applied);
+    if (o.keep) {
+      ctl.keep();
+      info(fmt::format("applied {} ({} writes) and left it set; `modewise restore{}` returns to the state saved in {}",
+                       applied.describe(), writes.size(), o.state_dir.empty() ? "" : " --state-dir " + o.state_dir,
+                       ctl.store().path()));
+      std::fflush(stdout);
+      return;
+    }
     info(fmt::format("applied {} ({} writes); the previous state is saved in {}", applied.describe(), writes.size(),
                      ctl.store().path()));
-    if (!o.command.empty()) {
-      exit_code = run_held_command(o.command);
-    } else if (o.duration_s >= 0) {
+    if (!command.empty()) {
+      exit_code = run_held_command(command);
+    } else if (timed) {
       control::SignalCatcher::wait(o.duration_s);  // returns early on Ctrl-C / SIGTERM
     } else {
       info("holding the mode until Ctrl-C or SIGTERM (give a command after -- or --duration S to stop by itself)");
@@ -140,15 +161,20 @@ Registrar reg(70, "apply", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--mode", o->named, "A named mode instead: maxn or an nvpmodel preset (e.g. MODE_30W)");
   cmd->add_flag("--dry-run", o->dry_run, "Print the writes (in order) without writing anything");
   cmd->add_flag("--json", o->json, "Print the writes as JSON on stdout");
-  cmd->add_option("--duration", o->duration_s, "Hold the mode for S seconds, then restore")->check(CLI::NonNegativeNumber);
+  o->duration_opt = cmd->add_option("--duration", o->duration_s, "Hold the mode for S seconds (finite, >= 0), then restore");
+  cmd->add_flag("--keep", o->keep,
+                "Set the mode and exit leaving it set (as `nvpmodel -m` does); the prior state is saved for `modewise "
+                "restore`");
   cmd->add_option("--state-dir", o->state_dir,
                   "Where the previous state is saved (default $MODEWISE_STATE_DIR, /var/lib/modewise as root, else "
                   "~/.local/state/modewise)");
-  cmd->add_option("command", o->command, "Command to run at the mode (after --); its exit code is returned");
   cmd->footer(
+      "COMMAND: everything after -- runs at the mode, byte for byte ([1, 2], a,b, {x}, --, empty strings); its exit\n"
+      "code is returned.\n"
       "Writes go in a safe order (limits that fall before limits that rise) and are read back. The previous state is\n"
       "saved before the first write and restored on exit, on Ctrl-C/SIGTERM, by `modewise restore`, or at the next\n"
-      "start after a crash. Example: sudo modewise apply --cores 8 --cpu-mhz 1497.6 --gpu-mhz 624.75 --emc-mhz 2133 "
+      "start after a crash. --keep leaves the mode set; `modewise restore` puts the prior state back later (also after\n"
+      "a reboot). Example: sudo modewise apply --cores 8 --cpu-mhz 1497.6 --gpu-mhz 624.75 --emc-mhz 2133 "
       "-- python3 train.py");
   cmd->callback([o, &g] { run_apply(*o, g); });
 });

@@ -121,7 +121,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
   profile::CharacterizationSpec spec;
   spec.backend = backend->name();
   spec.device = backend->spec().name;
-  spec.provenance = device::to_string(backend->provenance());
+  spec.provenance = profile::provenance_of(*backend);  // a replay keeps the recorded origin
   spec.workload.workload = o.workload.empty() ? "command" : util::trim(o.workload);
   if (util::starts_with(backend->name(), "sim:") && sim::is_catalog_workload(spec.workload.workload))
     spec.workload.workload = sim::canonical_workload(spec.workload.workload);
@@ -197,7 +197,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
   }
   progress.finish();
   if (chars) chars->close(spec.id(), result.stopped ? "stopped" : "done", "");
-  info(fmt::format("characterization {}: {} of {} configurations done ({} resumed, {} measured now) in {}; numbers "
+  info(fmt::format("characterization {}: {} of {} configurations done ({} resumed, {} profiled now) in {}; numbers "
                    "are {}",
                    result.id, result.rows.size(), result.total, result.resumed, result.measured,
                    util::format_duration(result.elapsed_s),
@@ -205,7 +205,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
   if (o.json) {
     nlohmann::json j = {{"characterization", result.id}, {"configs_total", result.total},
                         {"configs_done", result.rows.size()}, {"resumed", result.resumed},
-                        {"measured", result.measured},  {"stopped", result.stopped},
+                        {"profiled", result.measured},  {"stopped", result.stopped},
                         {"elapsed_s", result.elapsed_s},  {"out", o.out},
                         {"provenance", spec.provenance},  {"campaigns", result.campaign_ids}};
     if (db) j["db"] = db->path();

@@ -18,6 +18,7 @@
 #include "modewise/cosched/planner.h"
 #include "modewise/cosched/runtime.h"
 #include "modewise/device/grid.h"
+#include "modewise/profile/profile.h"
 #include "modewise/sim/emulator.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
@@ -55,9 +56,9 @@ cosched::Problem open(const ProblemOptions& o, const std::vector<int>& infer_siz
   cosched::Workloads w{o.train_workload, o.infer_workload, o.train_batch_size, infer_sizes};
   cosched::Problem p = cosched::open_problem(o.device, w, o.grid, o.train_batch_given, sizes_explicit);
   if (p.replayed)
-    info(fmt::format("numbers below are replayed from a recorded profile ({})", o.device));
+    info(fmt::format("note: numbers below are {} ({})", profile::describe_provenance(p.provenance), o.device));
   else
-    info(fmt::format("numbers below are emulated (sim:{}), not measured", p.device));
+    info(fmt::format("note: numbers below are emulated (sim:{}), not measured", p.device));
   return p;
 }
 
@@ -120,7 +121,8 @@ void run_plan(const PlanOptions& o) {
                      {"latency_ms", plan.choice.outcome.latency_ms},
                      {"power_w", plan.choice.outcome.power_w},
                      {"profiled_modes", plan.profiled_modes},
-                     {"feasible", plan.feasible}};
+                     {"feasible", plan.feasible},
+                     {"provenance", p.provenance}};
     if (!plan.feasible) {
       const auto& v = plan.choice.violation;
       const std::string c = v.worst_constraint(budget);
@@ -188,7 +190,8 @@ void run_simulate(const SimulateOptions& o) {
                                 {"power_w", r.avg_power_w},
                                 {"duty", r.duty},
                                 {"formula", {{"latency_ms", f.latency_ms}, {"train_throughput", f.train_throughput},
-                                             {"power_w", f.power_w}, {"duty", f.duty}}}}
+                                             {"power_w", f.power_w}, {"duty", f.duty}}},
+                                {"provenance", p.provenance}}
                      .dump()
               << "\n";
     return;
@@ -324,7 +327,8 @@ void run_run(const RunOptions& o) {
                    {"latency_sd_ms", r.latency.sd_ms},
                    {"train_throughput", r.train_throughput},
                    {"power_w", r.power_w},
-                   {"mode", mode_json(p.lattice.mode(mi))}});
+                   {"mode", mode_json(p.lattice.mode(mi))},
+                   {"provenance", p.provenance}});
     std::cout << j.dump() << "\n";
     return;
   }

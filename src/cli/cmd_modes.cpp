@@ -5,6 +5,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
+#include "modewise/control/board.h"
 #include "modewise/device/device_spec.h"
 #include "modewise/device/grid.h"
 #include "modewise/util/csv.h"
@@ -22,6 +23,20 @@ struct ModesOptions {
 };
 
 void run_modes(const ModesOptions& o, const GlobalOptions& g) {
+  if (o.describe && o.device == "jetson") {
+    // What discovery found and where: board, SoC, JetPack, clock tables and their files, rails, total rule,
+    // nvpmodel presets, notes; the device description (the --device FILE.json format) under "device".
+    telemetry::SysfsRoot root(g.sysfs_root);
+    control::JetsonBoard board = control::discover_board(root);
+    std::vector<std::string> warnings;
+    device::DeviceSpec spec = control::board_spec(board, &warnings);
+    for (const auto& w : warnings) warn(w);
+    nlohmann::json j = device::device_to_json(spec);
+    j["discovered"] = control::to_json(board);
+    j["discovered"]["grid_warnings"] = warnings;
+    std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    return;
+  }
   device::DeviceSpec spec = resolve_device_arg(o.device, g);
   if (o.describe) {
     std::cout << device::device_to_json(spec).dump(2) << "\n";
@@ -58,7 +73,9 @@ Registrar reg(10, "modes", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--mode", o->named, "Print one named mode instead: maxn or an nvpmodel preset (e.g. MODE_30W)");
   auto* csv = cmd->add_flag("--csv", o->csv, "CSV output (cores,cpu_mhz,gpu_mhz,emc_mhz)");
   cmd->add_flag("--json", o->json, "JSON output")->excludes(csv);
-  cmd->add_flag("--describe", o->describe, "Print the device description as JSON (the format --device FILE.json reads)");
+  cmd->add_flag("--describe", o->describe,
+                "Print the device description as JSON (the format --device FILE.json reads); with --device jetson also "
+                "what discovery found and where (\"discovered\": board, SoC, clock tables, rails, total rule)");
   cmd->callback([o, &g] { run_modes(*o, g); });
 });
 

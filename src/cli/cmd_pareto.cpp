@@ -6,6 +6,7 @@
 #include "cli/model_args.h"
 #include "modewise/optimize/recommend.h"
 #include "modewise/predict/model.h"
+#include "modewise/profile/profile.h"
 #include "modewise/util/csv.h"
 #include "modewise/util/strings.h"
 #include "modewise/util/svg.h"
@@ -29,11 +30,12 @@ void run_pareto(const ParetoCliOptions& o, const GlobalOptions& g) {
   Output out(o.out);
   util::CsvWriter w(out.stream());
   using util::format_number;
-  w.row({"cores", "cpu_mhz", "gpu_mhz", "emc_mhz", "time_ms", "power_w", "energy_j"});
+  const std::string provenance = profile::predicted_provenance(model.info.provenance);  // "predicted (from emulated)"
+  w.row({"cores", "cpu_mhz", "gpu_mhz", "emc_mhz", "time_ms", "power_w", "energy_j", "provenance"});
   for (size_t i : front)
     w.row({std::to_string(modes[i].cores), format_number(modes[i].cpu_mhz), format_number(modes[i].gpu_mhz),
            format_number(modes[i].emc_mhz), format_number(p.time_ms[i]), format_number(p.power_w[i]),
-           format_number(p.energy_j(i))});
+           format_number(p.energy_j(i)), provenance});
   info(fmt::format("Pareto front: {} of {} modes of {}, from {:.1f} W / {:.1f} ms to {:.1f} W / {:.1f} ms",
                    front.size(), modes.size(), spec.name, p.power_w[front.front()], p.time_ms[front.front()],
                    p.power_w[front.back()], p.time_ms[front.back()]));

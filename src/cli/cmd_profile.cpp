@@ -126,7 +126,7 @@ void print_summary(const profile::CampaignOutcome& out, const std::string& prove
     if (!fastest || r.time_ms < fastest->time_ms) fastest = &r;
     if (!frugal || r.energy_or_derived_j() < frugal->energy_or_derived_j()) frugal = &r;
   }
-  info(fmt::format("campaign {}: {} of {} done ({} resumed, {} measured now) in {}", out.id,
+  info(fmt::format("campaign {}: {} of {} done ({} resumed, {} profiled now) in {}", out.id,
                    out.resumed + out.measured, plural(out.total, "mode"), out.resumed, out.measured,
                    util::format_duration(out.elapsed_s)));
   if (fastest)
@@ -152,7 +152,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   profile::CampaignSpec spec;
   spec.backend = backend->name();
   spec.device = backend->spec().name;
-  spec.provenance = device::to_string(backend->provenance());
+  spec.provenance = profile::provenance_of(*backend, w);  // a replay keeps the recorded origin
   spec.workload = w;
   spec.modes = campaign_modes(*backend, o, w);
   check_modes(*backend, w, spec.modes);
@@ -211,7 +211,7 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   print_summary(result, spec.provenance);
   if (o.json) {
     nlohmann::json j = {{"campaign", result.id},     {"modes_total", result.total},   {"resumed", result.resumed},
-                        {"measured", result.measured}, {"stopped", result.stopped},   {"elapsed_s", result.elapsed_s},
+                        {"profiled", result.measured}, {"stopped", result.stopped},   {"elapsed_s", result.elapsed_s},
                         {"out", o.out},               {"provenance", spec.provenance}};
     if (db) j["db"] = db->path();
     std::cout << j.dump() << "\n";

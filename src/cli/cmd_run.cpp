@@ -16,6 +16,7 @@
 #include "modewise/optimize/recommend.h"
 #include "modewise/predict/train.h"
 #include "modewise/profile/campaign.h"
+#include "modewise/profile/replay.h"
 #include "modewise/profile/warmup.h"
 #include "modewise/store/store.h"
 #include "modewise/util/error.h"
@@ -53,7 +54,7 @@ std::vector<profile::ProfileRow> profile_modes(device::Backend& backend, store::
   profile::CampaignSpec spec;
   spec.backend = backend.name();
   spec.device = backend.spec().name;
-  spec.provenance = device::to_string(backend.provenance());
+  spec.provenance = profile::provenance_of(backend, w);  // a replay keeps the recorded origin
   spec.workload = w;
   spec.modes = modes;
   spec.minibatches = 40;

@@ -1,6 +1,8 @@
 // modewise tegrastats: turn a tegrastats log (a file, or stdin live: `tegrastats | modewise tegrastats --json`)
 // into JSON lines, CSV or a table.
+#include <filesystem>
 #include <fstream>
+#include <set>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -19,7 +21,7 @@ namespace {
 
 struct TegrastatsOptions {
   std::string file = "-";
-  bool json = false, csv = false, skip_bad = false;
+  bool json = false, csv = false, skip_bad = false, strict = false;
 };
 
 std::string num(const std::optional<double>& v) { return v ? util::format_number(*v) : ""; }
@@ -55,6 +57,9 @@ void run_tegrastats(const TegrastatsOptions& o) {
   std::istream* in = &std::cin;
   std::string source = "<stdin>";
   if (o.file != "-") {
+    std::error_code ec;
+    if (std::filesystem::is_directory(o.file, ec))
+      throw Error("cannot read '{}': it is a directory (expected a tegrastats log file, or - for stdin)", o.file);
     file.open(o.file);
     if (!file) throw Error("cannot read '{}': no such file or not readable", o.file);
     in = &file;
@@ -67,12 +72,15 @@ void run_tegrastats(const TegrastatsOptions& o) {
   if (o.csv) csv.row(header);
   std::string line;
   int lineno = 0, records = 0, skipped = 0;
+  telemetry::TegrastatsParseOptions po;
+  po.strict = o.strict;
+  std::set<std::string> warned;  // one warning per unknown field name
   while (std::getline(*in, line)) {
     ++lineno;
     if (util::trim(line).empty()) continue;
     telemetry::TegrastatsRecord r;
     try {
-      r = telemetry::parse_tegrastats_line(line, fmt::format("{}:{}", source, lineno));
+      r = telemetry::parse_tegrastats_line(line, fmt::format("{}:{}", source, lineno), po);
     } catch (const Error& e) {
       if (!o.skip_bad) throw;
       warn(fmt::format("skipped: {}", e.what()));
@@ -80,6 +88,11 @@ void run_tegrastats(const TegrastatsOptions& o) {
       continue;
     }
     ++records;
+    for (const auto& other : r.other)
+      if (warned.insert(other.name).second)
+        warn(fmt::format("{}:{}: field '{}' ('{}') has a format this parser does not know: kept as raw text under "
+                         "\"other\" in --json (warned once per field name; --strict makes it an error)",
+                         source, lineno, other.name, other.text.substr(0, 40)));
     if (o.json) {
       std::cout << telemetry::to_json(r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
     } else if (o.csv) {
@@ -101,10 +114,14 @@ Registrar reg(73, "tegrastats", [](CLI::App& app, GlobalOptions&) {
       ->capture_default_str();
   auto* json = cmd->add_flag("--json", o->json,
                              "One JSON object per line: timestamp, cpu, emc, gpu, engines, temperatures_c, rails "
-                             "{NAME: {power_mw, avg_mw}}, total_power_mw, total_rule");
+                             "{NAME: {power_mw, avg_mw}}, total_power_mw, total_rule, other {NAME: raw text}");
   cmd->add_flag("--csv", o->csv, "CSV summary (one row per line)")->excludes(json);
   cmd->add_flag("--skip-bad", o->skip_bad, "Warn about lines that do not parse and go on (default: stop with an error)");
-  cmd->footer("Total power: the VDD_IN / POM_5V_IN / VIN rail where present, else the sum of the rails (NC skipped).");
+  cmd->add_flag("--strict", o->strict,
+                "Unknown or unreadable non-power fields are errors (default: kept under \"other\", warned once per name)");
+  cmd->footer(
+      "Total power: the input rail VDD_IN / POM_5V_IN / VIN where present, else the sum of the rails (NC skipped);\n"
+      "\"total_rule\" says which. A power rail that is present but malformed is an error (file:line: field).");
   cmd->callback([o] { run_tegrastats(*o); });
 });
 

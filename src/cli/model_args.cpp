@@ -85,14 +85,15 @@ void warn_extrapolation(const predict::PerfModel& model, const std::vector<devic
 
 std::string model_provenance_label(const predict::PerfModel& model) {
   const std::string& p = model.info.provenance;
-  if (p == "emulated") return fmt::format("emulated (a model trained on emulated {} data), not measured", model.info.device);
-  if (p == "replayed") return "replayed (a model trained on a recorded profile)";
-  if (p == "measured") return "predicted from measurements";
-  return fmt::format("predicted from {} data", p.empty() ? "unknown" : p);
+  if (profile::is_emulated_provenance(p))
+    return fmt::format("emulated (predicted by a model trained on emulated {} data), not measured", model.info.device);
+  if (profile::provenance_origin(p) == "measured") return "predicted from measurements";
+  return profile::describe_provenance(profile::predicted_provenance(p));
 }
 
 void note_model_provenance(const predict::PerfModel& model) {
-  if (model.info.provenance != "measured") info("note: numbers below are " + model_provenance_label(model));
+  if (profile::provenance_origin(model.info.provenance) != "measured")
+    info("note: numbers below are " + model_provenance_label(model));
 }
 
 }  // namespace modewise::cli

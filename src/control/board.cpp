@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
+#include "modewise/device/grid.h"
+#include "modewise/telemetry/nvpmodel.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
 
@@ -81,43 +85,80 @@ std::vector<CpuCluster> discover_clusters(const SysfsRoot& root, const std::vect
   return clusters;
 }
 
+// Frequencies of a devfreq directory: available_frequencies, else min_freq/max_freq only (noted).
+std::vector<long long> devfreq_table(const SysfsRoot& root, const std::string& dir, std::vector<std::string>& notes) {
+  std::vector<long long> out;
+  if (auto table = root.try_read(dir + "/available_frequencies"))
+    out = sorted_unique(telemetry::parse_int_table(*table, root.host_path(dir + "/available_frequencies")));
+  if (out.empty()) {
+    auto lo = root.try_read_int(dir + "/min_freq");
+    auto hi = root.try_read_int(dir + "/max_freq");
+    if (lo && hi) out = sorted_unique({*lo, *hi});
+    notes.push_back(fmt::format("{}: no available_frequencies; using min_freq/max_freq only", dir));
+  }
+  return out;
+}
+
+// The GPU compute clock (JetPack 7 / Thor): devfreq "gpu-gpc-0" (any "gpu-gpc-N"; "gpu-nvd-N" is a video engine).
+bool is_gpc_devfreq_name(const std::string& name) { return util::starts_with(name, "gpu-gpc"); }
+
 std::optional<GpuDevfreq> discover_gpu(const SysfsRoot& root, std::vector<std::string>& notes) {
   const std::string cls = "/sys/class/devfreq";
-  for (const auto& entry : root.list(cls)) {
-    std::string link = cls + "/" + entry;
-    auto node = root.try_read(link + "/device/of_node/name");
-    if (!node || !kGpuNodeNames.count(*node)) continue;
-    GpuDevfreq g;
-    auto dir = root.resolve(link);
-    g.dir = dir ? *dir : link;
-    g.of_node_name = *node;
-    if (auto table = root.try_read(g.dir + "/available_frequencies"))
-      g.available_hz = sorted_unique(telemetry::parse_int_table(*table, root.host_path(g.dir + "/available_frequencies")));
-    if (g.available_hz.empty()) {
-      auto lo = root.try_read_int(g.dir + "/min_freq");
-      auto hi = root.try_read_int(g.dir + "/max_freq");
-      if (lo && hi) g.available_hz = sorted_unique({*lo, *hi});
-      notes.push_back(fmt::format("{}: no available_frequencies; using min_freq/max_freq only", g.dir));
+  std::vector<std::string> entries = root.list(cls);
+  // By of_node name first (JetPack 4-6), then by devfreq name (JetPack 7, Thor).
+  std::optional<std::pair<std::string, std::string>> pick;  // entry, found_by
+  std::string node_name;
+  for (const auto& entry : entries) {
+    auto node = root.try_read(cls + "/" + entry + "/device/of_node/name");
+    if (node && kGpuNodeNames.count(*node) && !util::starts_with(entry, "gpu-nvd")) {
+      pick = {{entry, "of_node name " + *node}};
+      node_name = *node;
+      break;
     }
-    auto device = root.resolve(link + "/device");
-    std::vector<std::string> loads;
-    if (device) loads.push_back(*device + "/load");
-    loads.insert(loads.end(), {"/sys/devices/gpu.0/load", "/sys/devices/platform/gpu.0/load"});
-    for (const auto& l : loads)
-      if (root.exists(l)) {
-        g.load_file = l;
+  }
+  if (!pick)
+    for (const auto& entry : entries)
+      if (is_gpc_devfreq_name(entry)) {
+        pick = {{entry, "devfreq name " + entry}};
         break;
       }
-    return g;
+  if (!pick) {
+    notes.push_back("no GPU devfreq device (looked in /sys/class/devfreq for of_node name ga10b, gv11b, gp10b, gm20b "
+                    "or gpu, and for gpu-gpc-0)");
+    return std::nullopt;
   }
-  notes.push_back("no GPU devfreq device (looked for /sys/class/devfreq/*/device/of_node/name in ga10b, gv11b, "
-                  "gp10b, gm20b, gpu)");
-  return std::nullopt;
+  std::string link = cls + "/" + pick->first;
+  GpuDevfreq g;
+  auto dir = root.resolve(link);
+  g.dir = dir ? *dir : link;
+  g.of_node_name = node_name;
+  g.found_by = pick->second;
+  g.available_hz = devfreq_table(root, g.dir, notes);
+  auto device = root.resolve(link + "/device");
+  std::vector<std::string> loads;
+  if (device) loads.push_back(*device + "/load");
+  loads.insert(loads.end(), {"/sys/devices/gpu.0/load", "/sys/devices/platform/gpu.0/load"});
+  for (const auto& l : loads)
+    if (root.exists(l)) {
+      g.load_file = l;
+      break;
+    }
+  if (g.load_file.empty()) notes.push_back(fmt::format("{}: no GPU load file; GPU utilization is not sampled", g.dir));
+  return g;
 }
 
 std::optional<EmcControl> discover_emc(const SysfsRoot& root, const std::string& builtin,
                                        std::vector<std::string>& notes) {
   EmcControl e;
+  // Thor (JetPack 7): the memory clock is the devfreq node bwmgr, pinned like the GPU (min_freq = max_freq).
+  if (root.is_dir("/sys/class/devfreq/bwmgr")) {
+    auto dir = root.resolve("/sys/class/devfreq/bwmgr");
+    e.devfreq_dir = dir ? *dir : "/sys/class/devfreq/bwmgr";
+    e.available_hz = devfreq_table(root, e.devfreq_dir, notes);
+    e.table_source = e.devfreq_dir + "/available_frequencies";
+    if (!e.available_hz.empty()) return e;
+    e.devfreq_dir.clear();
+  }
   if (root.exists("/sys/kernel/nvpmodel_emc_cap/emc_iso_cap")) e.cap_file = "/sys/kernel/nvpmodel_emc_cap/emc_iso_cap";
   for (const char* f : {"/sys/kernel/debug/bpmp/debug/clk/emc/possible_rates", "/sys/kernel/debug/clk/emc/clk_possible_rates"}) {
     auto text = root.try_read(f);
@@ -140,7 +181,8 @@ std::optional<EmcControl> discover_emc(const SysfsRoot& root, const std::string&
     notes.push_back("no EMC control: neither /sys/kernel/nvpmodel_emc_cap/emc_iso_cap nor an EMC table");
     return std::nullopt;
   }
-  if (e.cap_file.empty()) notes.push_back("no /sys/kernel/nvpmodel_emc_cap/emc_iso_cap: EMC cannot be capped");
+  if (e.cap_file.empty())
+    notes.push_back("no /sys/kernel/nvpmodel_emc_cap/emc_iso_cap and no bwmgr devfreq: EMC cannot be capped");
   return e;
 }
 
@@ -150,15 +192,78 @@ std::vector<double> mhz_of(const std::vector<long long>& values, double per_mhz)
   return out;
 }
 
-std::vector<double> keep_present(const std::vector<double>& wanted, const std::vector<double>& table) {
-  std::vector<double> out;
-  for (double w : wanted)
-    for (double t : table)
-      if (device::to_khz(w) == device::to_khz(t)) {
-        out.push_back(t);
-        break;
-      }
+
+// "nvidia,p3737-0000+p3701-0000\0nvidia,tegra234\0" -> "tegra234".
+std::string soc_of(const SysfsRoot& root) {
+  auto text = root.try_read("/proc/device-tree/compatible");
+  if (!text) return "";
+  for (const auto& part : util::split(*text, '\0')) {
+    auto comma = part.find(',');
+    std::string name = comma == std::string::npos ? part : part.substr(comma + 1);
+    if (util::starts_with(name, "tegra")) return name;
+  }
+  return "";
+}
+
+// GPU power-gating PARAMs: nvpmodel applies a change of these only after a reboot (the GPU's TPC/FBP floorsweeping
+// is set at boot). A preset whose values differ from those of the mode the board runs now needs a reboot.
+const char* kRebootParams[] = {"TPC_POWER_GATING", "FBP_POWER_GATING"};
+
+std::map<std::string, std::string> reboot_settings(const telemetry::NvpPowerModel& m) {
+  std::map<std::string, std::string> out;
+  for (const auto& s : m.settings)
+    for (const char* p : kRebootParams)
+      if (s.param == p) out[s.param + " " + s.arg] = s.value;
   return out;
+}
+
+// /var/lib/nvpmodel/status: "pmode:0002 fmode:quiet" -> 2.
+std::optional<int> nvpmodel_status_id(const SysfsRoot& root) {
+  auto text = root.try_read("/var/lib/nvpmodel/status");
+  if (!text) return std::nullopt;
+  auto pos = text->find("pmode:");
+  if (pos == std::string::npos) return std::nullopt;
+  size_t i = pos + 6, j = i;
+  while (j < text->size() && j - i < 6 && std::isdigit(static_cast<unsigned char>((*text)[j]))) ++j;
+  if (j == i) return std::nullopt;
+  return std::stoi(text->substr(i, j - i));
+}
+
+// The board's own nvpmodel.conf: presets by NAME (IDs differ between boards: MAXN_SUPER, MAXN are not always 0).
+void read_board_presets(const SysfsRoot& root, JetsonBoard& b) {
+  const std::string path = "/etc/nvpmodel.conf";
+  if (!root.exists(path)) return;
+  telemetry::NvpmodelConf conf;
+  try {
+    conf = telemetry::read_nvpmodel_conf(root.host_path(path));
+  } catch (const Error& e) {
+    b.notes.push_back(fmt::format("{} not used: {}", path, e.what()));
+    return;
+  }
+  b.nvpmodel_conf = path;
+  auto current_id = nvpmodel_status_id(root);
+  if (!current_id) current_id = conf.default_id;
+  const telemetry::NvpPowerModel* current = current_id ? conf.find(*current_id) : nullptr;
+  for (const auto& m : conf.models) {
+    device::Preset p;
+    p.id = m.id;
+    p.name = m.name;
+    p.cores = m.online_cores.value_or(static_cast<int>(b.cpus.size()));
+    p.cpu_max_mhz = m.cpu_max_mhz.value_or(0);
+    p.gpu_max_mhz = m.gpu_max_mhz.value_or(0);
+    p.emc_max_mhz = m.emc_max_mhz.value_or(0);
+    if (current && current->id != m.id) {
+      auto want = reboot_settings(m), now = reboot_settings(*current);
+      for (const auto& [key, value] : want)
+        if (!now.count(key) || now.at(key) != value) {
+          p.needs_reboot = true;
+          p.reboot_reason = fmt::format("{} = {} (the board runs nvpmodel mode {} {} with {})", key, value,
+                                        current->id, current->name, now.count(key) ? now.at(key) : "none");
+          break;
+        }
+    }
+    b.presets.push_back(p);
+  }
 }
 
 }  // namespace
@@ -189,6 +294,17 @@ std::string builtin_for_model(std::string_view model) {
   return "";
 }
 
+std::string jetpack_for_release(std::string_view release) {
+  if (release.size() < 3 || release[0] != 'R') return "";
+  std::string major(release.substr(1, release.find('.') == std::string_view::npos ? release.size() - 1
+                                                                                   : release.find('.') - 1));
+  if (major == "32") return "JetPack 4";
+  if (major == "35") return "JetPack 5";
+  if (major == "36") return "JetPack 6";
+  if (major == "38") return "JetPack 7";
+  return "";
+}
+
 JetsonBoard discover_board(const SysfsRoot& root) {
   JetsonBoard b;
   if (auto m = root.try_read("/proc/device-tree/model"))
@@ -198,6 +314,8 @@ JetsonBoard discover_board(const SysfsRoot& root) {
   else
     b.notes.push_back("no /proc/device-tree/model: board model unknown");
   if (auto rel = root.try_read("/etc/nv_tegra_release")) b.l4t_release = parse_l4t_release(*rel);
+  b.jetpack = jetpack_for_release(b.l4t_release);
+  b.soc = soc_of(root);
   b.builtin = builtin_for_model(b.model);
   b.cpus = discover_cpus(root);
   for (int c : b.cpus) {
@@ -215,11 +333,12 @@ JetsonBoard discover_board(const SysfsRoot& root) {
   std::vector<std::string> names;
   for (const auto& r : b.rails) names.push_back(r.name);
   b.total_rule = b.rails.empty() ? "" : telemetry::total_rule(names);
-  if (b.rails.empty()) b.notes.push_back("no INA3221 power rails found");
+  if (b.rails.empty()) b.notes.push_back("no INA3221/INA238 power rails found");
+  read_board_presets(root, b);
   return b;
 }
 
-device::DeviceSpec board_spec(const JetsonBoard& b) {
+device::DeviceSpec board_spec(const JetsonBoard& b, std::vector<std::string>* warnings) {
   device::DeviceSpec d;
   if (!b.builtin.empty()) d = device::builtin_device(b.builtin);
   d.name = b.builtin.empty() ? "jetson" : b.builtin;
@@ -247,20 +366,21 @@ device::DeviceSpec board_spec(const JetsonBoard& b) {
                 "only and the board '{}' matches no built-in device",
                 b.model);
   d.emc_mhz = mhz_of(b.emc->available_hz, 1e6);
+  if (!b.presets.empty()) d.presets = b.presets;  // the board's own nvpmodel.conf, by name
   d.rails.clear();
   for (const auto& r : b.rails) d.rails.push_back(r.name);
   std::vector<std::string> names = d.rails;
   auto total = telemetry::total_rail_index(names);
   d.total_rail = total ? names[*total] : "";
+  // Published grids mapped onto the board's own tables (nearest value, duplicates dropped, far ones reported).
   std::map<std::string, device::GridAxes> grids;
   for (const auto& [name, axes] : d.grids) {
-    device::GridAxes g;
-    for (int c : axes.cores)
-      if (c >= d.min_cores && c <= d.cpu_cores()) g.cores.push_back(c);
-    g.cpu_mhz = keep_present(axes.cpu_mhz, d.cpu_mhz);
-    g.gpu_mhz = keep_present(axes.gpu_mhz, d.gpu_mhz);
-    g.emc_mhz = keep_present(axes.emc_mhz, d.emc_mhz);
-    if (g.size() > 0) grids[name] = g;
+    device::GridMapping m = device::map_grid_to_tables(axes, d);
+    if (!m.far.empty() && warnings)
+      warnings->push_back(fmt::format("grid '{}': {} value(s) have no close match on this board and were mapped to the "
+                                      "nearest available value: {}",
+                                      name, m.far.size(), fmt::join(m.far, "; ")));
+    if (m.axes.size() > 0) grids[name] = m.axes;
   }
   d.grids = grids;
   return d;
@@ -270,6 +390,8 @@ nlohmann::json to_json(const JetsonBoard& b) {
   nlohmann::json j;
   j["model"] = b.model;
   j["l4t_release"] = b.l4t_release;
+  j["jetpack"] = b.jetpack;
+  j["soc"] = b.soc;
   j["builtin"] = b.builtin;
   j["cpus"] = b.cpus;
   nlohmann::json clusters = nlohmann::json::array();
@@ -277,18 +399,37 @@ nlohmann::json to_json(const JetsonBoard& b) {
     clusters.push_back({{"cpus", c.cpus}, {"freq_dir", c.freq_dir}, {"available_khz", c.available_khz}});
   j["clusters"] = clusters;
   if (b.gpu)
-    j["gpu"] = {{"dir", b.gpu->dir}, {"of_node_name", b.gpu->of_node_name}, {"available_hz", b.gpu->available_hz},
+    j["gpu"] = {{"dir", b.gpu->dir},           {"of_node_name", b.gpu->of_node_name},
+                {"found_by", b.gpu->found_by}, {"available_hz", b.gpu->available_hz},
                 {"load_file", b.gpu->load_file}};
   else
     j["gpu"] = nullptr;
   if (b.emc)
-    j["emc"] = {{"cap_file", b.emc->cap_file}, {"available_hz", b.emc->available_hz}, {"table_source", b.emc->table_source}};
+    j["emc"] = {{"cap_file", b.emc->cap_file},
+                {"devfreq_dir", b.emc->devfreq_dir},
+                {"available_hz", b.emc->available_hz},
+                {"table_source", b.emc->table_source}};
   else
     j["emc"] = nullptr;
   nlohmann::json rails = nlohmann::json::array();
-  for (const auto& r : b.rails) rails.push_back({{"name", r.name}, {"layout", r.layout}, {"device", r.device}});
+  for (const auto& r : b.rails)
+    rails.push_back({{"name", r.name}, {"chip", r.chip}, {"layout", r.layout}, {"device", r.device}});
   j["rails"] = rails;
   j["total_rule"] = b.total_rule;
+  j["nvpmodel_conf"] = b.nvpmodel_conf;
+  nlohmann::json presets = nlohmann::json::array();
+  for (const auto& p : b.presets) {
+    nlohmann::json pj{{"id", p.id},
+                      {"name", p.name},
+                      {"cores", p.cores},
+                      {"cpu_max_mhz", p.cpu_max_mhz},
+                      {"gpu_max_mhz", p.gpu_max_mhz},
+                      {"emc_max_mhz", p.emc_max_mhz},
+                      {"needs_reboot", p.needs_reboot}};
+    if (p.needs_reboot) pj["reboot_reason"] = p.reboot_reason;
+    presets.push_back(pj);
+  }
+  j["presets"] = presets;
   j["notes"] = b.notes;
   return j;
 }

@@ -34,8 +34,12 @@ void check_interrupt() {
 
 class JetsonBackend : public device::Backend {
  public:
-  explicit JetsonBackend(JetsonOptions o)
-      : o_(std::move(o)), root_(o_.sysfs_root), board_(discover_board(root_)), spec_(board_spec(board_)) {}
+  explicit JetsonBackend(JetsonOptions o) : o_(std::move(o)), root_(o_.sysfs_root), board_(discover_board(root_)) {
+    std::vector<std::string> warnings;
+    spec_ = board_spec(board_, &warnings);
+    if (o_.log)
+      for (const auto& w : warnings) o_.log("warning: " + w);
+  }
 
   std::string name() const override { return "jetson"; }
   device::Provenance provenance() const override { return device::Provenance::measured; }

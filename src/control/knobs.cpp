@@ -138,9 +138,9 @@ ResolvedMode resolve_mode(const JetsonBoard& b, const device::PowerMode& m) {
   if (!b.gpu) throw Error("mode {}: no GPU devfreq device on this board, the GPU clock cannot be set", m.key());
   r.gpu_hz = snap(b.gpu->available_hz, m.gpu_mhz, 1e6, fmt::format("mode {}: gpu_mhz", m.key()));
   r.mode.gpu_mhz = static_cast<double>(device::to_khz(r.gpu_hz / 1e6)) / 1000.0;
-  if (!b.emc || b.emc->cap_file.empty())
-    throw Error("mode {}: this board has no EMC cap file (/sys/kernel/nvpmodel_emc_cap/emc_iso_cap), the memory clock "
-                "cannot be set",
+  if (!b.emc || (b.emc->cap_file.empty() && b.emc->devfreq_dir.empty()))
+    throw Error("mode {}: this board has no EMC cap file (/sys/kernel/nvpmodel_emc_cap/emc_iso_cap) and no bwmgr "
+                "devfreq node, the memory clock cannot be set",
                 m.key());
   r.emc_hz = snap(b.emc->available_hz, m.emc_mhz, 1e6, fmt::format("mode {}: emc_mhz", m.key()));
   r.mode.emc_mhz = static_cast<double>(device::to_khz(r.emc_hz / 1e6)) / 1000.0;
@@ -170,7 +170,13 @@ KnobState read_knobs(const SysfsRoot& root, const JetsonBoard& b) {
     k.max = root.try_read_int(k.max_file);
     s.clocks.push_back(k);
   }
-  if (b.emc && !b.emc->cap_file.empty()) {
+  if (b.emc && !b.emc->devfreq_dir.empty()) {  // Thor: bwmgr devfreq, pinned like the GPU
+    ClockKnob k{"emc", "Hz", b.emc->devfreq_dir + "/min_freq", b.emc->devfreq_dir + "/max_freq", {}, std::nullopt,
+                std::nullopt};
+    k.min = root.try_read_int(k.min_file);
+    k.max = root.try_read_int(k.max_file);
+    s.clocks.push_back(k);
+  } else if (b.emc && !b.emc->cap_file.empty()) {
     ClockKnob k{"emc", "Hz", "", b.emc->cap_file, {}, std::nullopt, std::nullopt};
     k.max = root.try_read_int(k.max_file);
     s.clocks.push_back(k);
@@ -191,6 +197,7 @@ KnobState target_state(const JetsonBoard& b, const KnobState& current, const Res
       k.min = k.max = m.gpu_hz;
     } else if (k.name == "emc") {
       k.max = m.emc_hz;
+      if (!k.min_file.empty()) k.min = m.emc_hz;  // bwmgr devfreq: min = max
     }
   }
   return t;

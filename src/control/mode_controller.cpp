@@ -69,6 +69,13 @@ void ModeController::log(const std::string& msg) const {
 void ModeController::recover_stale() {
   auto saved = store_.load();
   if (!saved) return;
+  if (saved->kept) {
+    kept_ = saved;
+    log(fmt::format("the board is at mode {}, set by `modewise apply --keep` at {}; `modewise restore` returns to the "
+                    "state before it (state file {})",
+                    saved->applied_mode, saved->created_utc, store_.path()));
+    return;
+  }
   if (saved->pid != ::getpid() && process_alive(saved->pid, saved->pid_start_ticks))
     throw Error("the power mode of this board is held by modewise process {} (since {}, mode {}); stop it first, or "
                 "run `modewise restore --force` if it is stuck (state file {})",
@@ -105,8 +112,9 @@ std::vector<KnobWrite> ModeController::apply(const device::PowerMode& mode) {
     s.created_utc = now_utc();
     s.applied_mode = r.mode.key();
     s.state = now;
-    store_.save(s);
+    if (!kept_) store_.save(s);  // on a kept state, the file keeps the state from before the first --keep
     saved_ = s;
+    saved_in_file_ = !kept_;
   } else {
     check_writable(root_, writes);
   }
@@ -117,9 +125,20 @@ std::vector<KnobWrite> ModeController::apply(const device::PowerMode& mode) {
 std::vector<KnobWrite> ModeController::restore() {
   if (!saved_) return {};
   auto writes = write_back(root_, board_, saved_->state);
-  store_.remove();
+  if (saved_in_file_) store_.remove();
   saved_.reset();
   return writes;
+}
+
+void ModeController::keep() {
+  if (!saved_) throw Error("nothing to keep: no power mode was applied");
+  SavedState s = kept_ ? *kept_ : *saved_;
+  s.kept = true;
+  s.applied_mode = mode_of(board_, current_state()).key();
+  store_.save(s);
+  kept_ = s;
+  saved_.reset();
+  saved_in_file_ = false;
 }
 
 std::optional<std::vector<KnobWrite>> ModeController::restore_saved(const JetsonBoard& board,
@@ -128,7 +147,7 @@ std::optional<std::vector<KnobWrite>> ModeController::restore_saved(const Jetson
   StateStore store(options.state_dir, root.root());
   auto saved = store.load();
   if (!saved) return std::nullopt;
-  if (!force && saved->pid != ::getpid() && process_alive(saved->pid, saved->pid_start_ticks))
+  if (!force && !saved->kept && saved->pid != ::getpid() && process_alive(saved->pid, saved->pid_start_ticks))
     throw Error("the power mode is held by running modewise process {} (since {}), which restores it when it exits; "
                 "use --force to restore now anyway",
                 saved->pid, saved->created_utc);

@@ -80,6 +80,7 @@ std::string format_saved_state(const SavedState& s) {
                    {"sysfs_root", s.sysfs_root},
                    {"created_utc", s.created_utc},
                    {"applied_mode", s.applied_mode},
+                   {"kept", s.kept},
                    {"state", to_json(s.state)}};
   return j.dump(2) + "\n";
 }
@@ -108,6 +109,10 @@ SavedState parse_saved_state(std::string_view text, const std::string& source) {
                             std::pair{"applied_mode", &s.applied_mode}}) {
     if (!j.contains(key) || !j[key].is_string()) throw fail(key, "a string");
     *field = j[key].get<std::string>();
+  }
+  if (j.contains("kept")) {
+    if (!j["kept"].is_boolean()) throw fail("kept", "true or false");
+    s.kept = j["kept"].get<bool>();
   }
   if (!j.contains("state")) throw fail("state", "the saved knob values");
   s.state = knob_state_from_json(j["state"], source);

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
 
@@ -90,16 +92,69 @@ std::vector<std::string> named_mode_names(const DeviceSpec& spec) {
 
 PowerMode named_mode(const DeviceSpec& spec, const std::string& name) {
   std::string want = util::to_lower(name);
-  if (want == "maxn") return spec.maxn();
+  if (want == "maxn" && std::none_of(spec.presets.begin(), spec.presets.end(),
+                                     [](const Preset& p) { return util::to_lower(p.name) == "maxn"; }))
+    return spec.maxn();
   for (const auto& p : spec.presets) {
     std::string pn = util::to_lower(p.name);
     if (pn == want || pn == "mode_" + want || want == "preset:" + std::to_string(p.id)) {
+      if (p.needs_reboot)
+        throw Error("nvpmodel mode {} (ID {}) takes effect only after a reboot: {}; nothing was applied. Select it "
+                    "with `sudo nvpmodel -m {}`, reboot, then use it",
+                    p.name, p.id, p.reboot_reason.empty() ? "the board says so" : p.reboot_reason, p.id);
+      if (want == "maxn") return spec.maxn();
       return PowerMode{std::clamp(p.cores, spec.min_cores, spec.cpu_cores()), snap_down(spec.cpu_mhz, p.cpu_max_mhz),
                        snap_down(spec.gpu_mhz, p.gpu_max_mhz), snap_down(spec.emc_mhz, p.emc_max_mhz)};
     }
   }
   throw UsageError("device '{}' has no named mode '{}' (expected one of: {})", spec.name, name,
                    join(named_mode_names(spec)));
+}
+
+namespace {
+// Nearest table value and whether it is more than half a table step away.
+std::pair<double, bool> nearest_with_step(const std::vector<double>& table, double v) {
+  size_t best = 0;
+  for (size_t i = 1; i < table.size(); ++i)
+    if (std::fabs(table[i] - v) < std::fabs(table[best] - v)) best = i;
+  double d = std::fabs(table[best] - v);
+  if (d < 1e-3) return {table[best], false};
+  if (table.size() == 1) return {table[best], d > 1.0};
+  double step;
+  if (v > table[best])
+    step = best + 1 < table.size() ? table[best + 1] - table[best] : table[best] - table[best - 1];
+  else
+    step = best > 0 ? table[best] - table[best - 1] : table[best + 1] - table[best];
+  return {table[best], d > step / 2 + 1e-6};
+}
+
+std::vector<double> map_axis(const char* name, const std::vector<double>& wanted, const std::vector<double>& table,
+                             std::vector<std::string>& far) {
+  std::vector<double> out;
+  if (table.empty()) return out;
+  for (double w : wanted) {
+    auto [v, is_far] = nearest_with_step(table, w);
+    if (is_far) far.push_back(fmt::format("{} {} -> {}", name, util::format_number(w), util::format_number(v)));
+    out.push_back(v);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end(), [](double a, double b) { return to_khz(a) == to_khz(b); }), out.end());
+  return out;
+}
+}  // namespace
+
+GridMapping map_grid_to_tables(const GridAxes& wanted, const DeviceSpec& tables) {
+  GridMapping m;
+  for (int c : wanted.cores) {
+    if (c >= tables.min_cores && c <= tables.cpu_cores())
+      m.axes.cores.push_back(c);
+    else
+      m.far.push_back(fmt::format("cores {} (the board has {} to {})", c, tables.min_cores, tables.cpu_cores()));
+  }
+  m.axes.cpu_mhz = map_axis("cpu", wanted.cpu_mhz, tables.cpu_mhz, m.far);
+  m.axes.gpu_mhz = map_axis("gpu", wanted.gpu_mhz, tables.gpu_mhz, m.far);
+  m.axes.emc_mhz = map_axis("emc", wanted.emc_mhz, tables.emc_mhz, m.far);
+  return m;
 }
 
 void validate_mode(const DeviceSpec& spec, const PowerMode& m) {

@@ -63,7 +63,8 @@ TrainingSet make_training_set(const std::vector<profile::ProfileRow>& rows, cons
     prov.insert(r.provenance.empty() ? "unknown" : r.provenance);
   }
   ts.distinct_modes = static_cast<int>(distinct.size());
-  ts.provenance = prov.size() == 1 ? *prov.begin() : prov.empty() ? "unknown" : "mixed";
+  // One value (profile.h): emulated and "replayed (emulated)" rows give "emulated"; several origins "mixed".
+  ts.provenance = prov.empty() ? "unknown" : profile::combine_provenance({prov.begin(), prov.end()});
   return ts;
 }
 
@@ -228,6 +229,9 @@ PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
   model.info.base = fmt::format("{} {} on {}{}", base.info.workload.empty() ? "model" : base.info.workload,
                                 base.info.task, base.info.device,
                                 base.info.profile.empty() ? "" : " (" + base.info.profile + ")");
+  // Predictions of a transferred model rest on the reference model's data too (all but scratch).
+  if (opt.method != "scratch")
+    model.info.provenance = profile::combine_provenance({ts.provenance, base.info.provenance});
   FeatureCache fc(spec, ts.modes);
   if (is_correction_method(opt.method)) {
     model.base = std::make_shared<const PerfModel>(base);

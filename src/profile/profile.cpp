@@ -17,6 +17,66 @@ double ProfileRow::energy_or_derived_j() const {
   return std::isnan(energy_j) ? time_ms * power_w / 1000.0 : energy_j;
 }
 
+const std::vector<std::string>& provenance_values_accepted() {
+  static const std::vector<std::string> values = {
+      "", "measured", "emulated", "replayed", "mixed", "replayed (measured)", "replayed (emulated)", "replayed (mixed)"};
+  return values;
+}
+
+bool is_valid_provenance(const std::string& p) {
+  for (const auto& v : provenance_values_accepted())
+    if (v == p) return true;
+  return false;
+}
+
+std::string provenance_origin(const std::string& p) {
+  if (p == "measured" || p == "emulated" || p == "mixed") return p;
+  if (p == "replayed (measured)") return "measured";
+  if (p == "replayed (emulated)") return "emulated";
+  if (p == "replayed (mixed)") return "mixed";
+  return "";
+}
+
+std::string replayed_provenance(const std::string& recorded) {
+  std::string origin = provenance_origin(recorded);
+  return origin.empty() ? "replayed" : "replayed (" + origin + ")";
+}
+
+bool is_emulated_provenance(const std::string& p) { return provenance_origin(p) == "emulated"; }
+
+std::string combine_provenance(const std::vector<std::string>& ps) {
+  if (ps.empty()) return "";
+  std::set<std::string> values(ps.begin(), ps.end()), origins;
+  if (values.size() == 1) return *values.begin();
+  for (const auto& p : values) origins.insert(provenance_origin(p));
+  if (origins.size() == 1 && !origins.begin()->empty()) return *origins.begin();
+  return "mixed";
+}
+
+std::string predicted_provenance(const std::string& training) {
+  std::string origin = provenance_origin(training);
+  return "predicted (from " + (origin.empty() ? std::string("unknown") : origin) + ")";
+}
+
+std::string describe_provenance(const std::string& p) {
+  if (p == "measured") return "measured";
+  if (p == "emulated") return "emulated, not measured";
+  if (p == "mixed") return "of mixed provenance (not all measured)";
+  if (p == "replayed (emulated)") return "replayed from a recorded profile of emulated rows: emulated, not measured";
+  if (p == "replayed (measured)") return "replayed from a recorded profile of measured rows";
+  if (p == "replayed (mixed)") return "replayed from a recorded profile of mixed provenance (not all measured)";
+  if (p == "replayed") return "replayed from a recorded profile that does not say where its rows came from";
+  if (util::starts_with(p, "predicted (from ")) {
+    std::string origin = p.substr(16, p.size() - 17);
+    return "predicted by a model trained on " +
+           (origin == "emulated"   ? std::string("emulated data: emulated, not measured")
+            : origin == "measured" ? std::string("measured data")
+            : origin == "mixed"    ? std::string("data of mixed provenance (not all measured)")
+                                   : std::string("data of unknown provenance"));
+  }
+  return p.empty() ? "of unknown provenance" : "of provenance '" + p + "'";
+}
+
 const std::vector<std::string>& known_metric_columns() {
   static const std::vector<std::string> cols = {"gpu_util", "cpu_util", "stall_fraction", "fetch_ms",
                                                 "mem_used_mb", "warmup_minibatches"};

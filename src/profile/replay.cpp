@@ -195,4 +195,26 @@ std::unique_ptr<device::Backend> make_replay_backend(const std::string& path) {
   return std::make_unique<ReplayBackend>(path);
 }
 
+std::string ReplayBackend::provenance_for(const device::WorkloadRequest& w) const {
+  std::vector<std::string> recorded;
+  for (size_t i : matching(w)) recorded.push_back(profile_.rows[i].provenance);
+  return replayed_provenance(combine_provenance(recorded));
+}
+
+std::string ReplayBackend::file_provenance() const {
+  std::vector<std::string> recorded;
+  for (const auto& r : profile_.rows) recorded.push_back(r.provenance);
+  return replayed_provenance(combine_provenance(recorded));
+}
+
+std::string provenance_of(const device::Backend& backend, const device::WorkloadRequest& w) {
+  if (const auto* r = dynamic_cast<const ReplayBackend*>(&backend)) return r->provenance_for(w);
+  return device::to_string(backend.provenance());
+}
+
+std::string provenance_of(const device::Backend& backend) {
+  if (const auto* r = dynamic_cast<const ReplayBackend*>(&backend)) return r->file_provenance();
+  return device::to_string(backend.provenance());
+}
+
 }  // namespace modewise::profile

@@ -170,7 +170,10 @@ std::vector<profile::ProfileRow> Store::open_campaign(const profile::CampaignSpe
 }
 
 bool Store::record_result(const profile::CampaignSpec& spec, const profile::ModeResult& r) {
-  std::string id = spec.id();
+  return record_result(spec.id(), r);
+}
+
+bool Store::record_result(const std::string& id, const profile::ModeResult& r) {
   const auto& row = r.row;
   Transaction tx(*db_);
   Stmt ins(*db_, fmt::format(
@@ -393,9 +396,9 @@ ImportSummary Store::import_csv(const std::string& path, const ImportOptions& o)
       Stmt del(*db_, "DELETE FROM campaigns WHERE id = ?1");
       del.bind(1, id).run();
       if (db_->changes() > 0) summary.replaced = true;
-      std::set<std::string> provenances;
-      for (size_t i : g.rows) provenances.insert(p.rows[i].provenance);
-      std::string provenance = provenances.size() == 1 ? *provenances.begin() : "mixed";
+      std::vector<std::string> provenances;
+      for (size_t i : g.rows) provenances.push_back(p.rows[i].provenance);
+      std::string provenance = profile::combine_provenance(provenances);  // profile.h: the origin kept
       int64_t device_id = upsert_device(g.device, nullptr);
       int64_t workload_id = upsert_workload(g.w);
       Stmt ins(*db_, fmt::format(
@@ -435,15 +438,18 @@ StoreCampaignLog::StoreCampaignLog(Store& store, std::optional<device::DeviceSpe
     : store_(store), device_spec_(std::move(device_spec)), source_(std::move(source)) {}
 
 std::vector<profile::ProfileRow> StoreCampaignLog::open(const profile::CampaignSpec& spec) {
+  id_ = spec.id();
   return store_.open_campaign(spec, device_spec_ ? &*device_spec_ : nullptr, source_);
 }
 
+// The runner calls record()/close() with the spec it opened: the id computed by open() is reused, so recording
+// a mode costs the same whatever the number of modes in the campaign.
 void StoreCampaignLog::record(const profile::CampaignSpec& spec, const profile::ModeResult& result) {
-  store_.record_result(spec, result);
+  store_.record_result(id_.empty() ? spec.id() : id_, result);
 }
 
 void StoreCampaignLog::close(const profile::CampaignSpec& spec, const std::string& status, const std::string& message) {
-  store_.close_campaign(spec.id(), status, message);
+  store_.close_campaign(id_.empty() ? spec.id() : id_, status, message);
 }
 
 }  // namespace modewise::store

@@ -93,6 +93,9 @@ void derive(NvpPowerModel& m, const NvpmodelConf& conf, const std::string& sourc
     if (p->type != "CLOCK") continue;
     auto fast = detail::try_int(s.value);
     long long v = fast ? *fast : util::parse_int(s.value, where, "an integer frequency (-1 = no cap)");
+    if (v < -1)  // only -1 means "no cap"; -5 is a typo, not an uncapped clock
+      throw Error("{}: field '{} {}': expected a frequency >= 0, or -1 for no cap, found '{}'", where, s.param, s.arg,
+                  s.value);
     std::optional<double> mhz;
     if (p->cpu_leader >= 0) {
       if (v > 0 && v < 100000000) mhz = v / 1000.0;  // kHz

@@ -1,5 +1,7 @@
 #include "modewise/telemetry/power_sensor.h"
 
+#include <fmt/format.h>
+
 #include "modewise/telemetry/nvml.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
@@ -24,11 +26,18 @@ double total_of(const std::optional<size_t>& total_index, const std::vector<doub
 
 class Ina3221Sensor : public PowerSensor {
  public:
-  Ina3221Sensor(SysfsRoot root, std::vector<RailChannel> rails) : root_(std::move(root)), rails_(std::move(rails)) {
-    for (const auto& r : rails_) names_.push_back(r.name);
+  Ina3221Sensor(SysfsRoot root, std::vector<RailChannel> rails, std::string note)
+      : root_(std::move(root)), rails_(std::move(rails)) {
+    bool ina238 = false;
+    for (const auto& r : rails_) {
+      names_.push_back(r.name);
+      ina238 = ina238 || r.chip == "ina238";
+    }
     total_index_ = total_rail_index(names_);
+    name_ = ina238 ? "ina3221+ina238" : "ina3221";
+    if (!note.empty()) name_ += " (" + note + ")";
   }
-  std::string name() const override { return "ina3221"; }
+  std::string name() const override { return name_; }
   std::vector<std::string> channels() const override { return with_total(names_); }
   std::string total_rule() const override { return telemetry::total_rule(names_); }
   Reading read(double) override {
@@ -46,6 +55,7 @@ class Ina3221Sensor : public PowerSensor {
   std::vector<RailChannel> rails_;
   std::vector<std::string> names_;
   std::optional<size_t> total_index_;
+  std::string name_;
 };
 
 class FunctionSensor : public PowerSensor {
@@ -73,14 +83,15 @@ class FunctionSensor : public PowerSensor {
 
 }  // namespace
 
-std::unique_ptr<PowerSensor> make_ina3221_sensor(const SysfsRoot& root) {
+std::unique_ptr<PowerSensor> make_ina3221_sensor(const SysfsRoot& root, const std::string& note) {
   auto rails = discover_rails(root);
   if (rails.empty())
     throw Error(
-        "no INA3221 power rails under '{}' (looked in /sys/bus/i2c/drivers/ina3221/*/hwmon/hwmon*/ and "
+        "no INA3221/INA238 power rails under '{}' (looked in /sys/bus/i2c/drivers/ina3221/*/hwmon/hwmon*/, "
+        "/sys/bus/i2c/drivers/ina238/*/hwmon/hwmon*/, /sys/class/hwmon/*/name and "
         "/sys/bus/i2c/drivers/ina3221x/*/iio:device*/; is this a Jetson, or does --sysfs-root point at a board tree?)",
         root.root());
-  return std::make_unique<Ina3221Sensor>(root, std::move(rails));
+  return std::make_unique<Ina3221Sensor>(root, std::move(rails), note);
 }
 
 std::unique_ptr<PowerSensor> make_function_sensor(std::vector<std::string> rails,
@@ -94,7 +105,20 @@ std::unique_ptr<PowerSensor> open_power_sensor(const std::string& kind, const Sy
   if (util::starts_with(kind, "nvml:")) {
     long long index = util::parse_int(kind.substr(5), "--device " + kind, "a GPU index such as nvml:0");
     if (index < 0 || index > 1024) throw UsageError("--device {}: expected a GPU index such as nvml:0", kind);
-    return make_nvml_sensor(Nvml::load(), static_cast<unsigned>(index));
+    auto sensor = make_nvml_sensor(Nvml::load(), static_cast<unsigned>(index));
+    try {
+      (void)sensor->read(0);
+      return sensor;
+    } catch (const NvmlError& e) {
+      // NVML on a Jetson (JetPack 6/7) initializes and then answers NotSupported for power: never a silent empty or
+      // zero series. Fall back to the board's INA rails and say so in the sensor's name.
+      if (e.kind() != NvmlErrorKind::not_supported) throw;
+      if (discover_rails(root).empty())
+        throw Error("{}: NVML answers NotSupported for power ({}) and no INA3221/INA238 rails were found under '{}' to "
+                    "fall back to",
+                    kind, e.what(), root.root());
+      return make_ina3221_sensor(root, fmt::format("NVML power NotSupported on {}: INA rails instead", kind));
+    }
   }
   throw UsageError("unknown power sensor '{}' (expected jetson or nvml:<index>)", kind);
 }

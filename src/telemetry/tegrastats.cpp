@@ -86,13 +86,14 @@ bool looks_like_engine_value(std::string_view v) {
   if (v == "off") return true;
   if (v.empty()) return false;
   char c = v.front();
-  return (std::isdigit(static_cast<unsigned char>(c)) || c == '[') && v.find('/') == std::string_view::npos &&
+  return (std::isdigit(static_cast<unsigned char>(c)) || c == '[' || c == '@') && v.find('/') == std::string_view::npos &&
          v.back() != 'C' && v.find("B") == std::string_view::npos;
 }
 
-// "off" | "u%@f" | "u%@[f0,f1]" | "u%" | "f"
+// "off" | "u%@f" | "u%@[f0,f1]" | "u%" | "f" | "@f" | "@[f0,f1,f2]" (Thor: no load figure)
 TegraEngine parse_engine(std::string_view name, std::string_view v, const Ctx& ctx) {
-  static constexpr std::string_view expected = "'load%@MHz', 'load%@[MHz,...]', 'load%', 'MHz' or 'off'";
+  static constexpr std::string_view expected =
+      "'load%@MHz', 'load%@[MHz,...]', '@[MHz,...]', '@MHz', 'load%', 'MHz' or 'off'";
   TegraEngine e;
   e.name = std::string(name);
   if (v == "off") {
@@ -101,13 +102,17 @@ TegraEngine parse_engine(std::string_view name, std::string_view v, const Ctx& c
   }
   auto at = v.find('@');
   std::string_view load = at == std::string_view::npos ? v : v.substr(0, at);
-  if (!load.empty() && (load.back() == '%' || load.front() == '[')) {
+  if (at == 0) {
+    e.mhz = parse_mhz_list(v.substr(1), ctx, name, expected);
+  } else if (!load.empty() && (load.back() == '%' || load.front() == '[')) {
     e.load_pct = parse_load(load, ctx, name, expected);
     if (at != std::string_view::npos) e.mhz = parse_mhz_list(v.substr(at + 1), ctx, name, expected);
   } else {
     if (at != std::string_view::npos) throw Error("{}: expected {}, found '{}'", ctx.field(name), expected, v);
     e.mhz = parse_mhz_list(v, ctx, name, expected);
   }
+  for (double m : e.mhz)
+    if (m < 0) throw Error("{}: expected {} (non-negative), found '{}'", ctx.field(name), expected, v);
   return e;
 }
 
@@ -161,21 +166,29 @@ std::pair<double, double> parse_used_total(std::string_view v, std::string_view 
   return {number(v.substr(0, slash), ctx, field, expected), number(total.substr(0, digits), ctx, field, expected)};
 }
 
+// A power field's value: anything with "mW" in it, or "cur/avg[/max]" made of numbers and signs only (the old
+// unit-less form "GPU 463/463"). Such a value is parsed strictly: a malformed rail is an error, never dropped.
 bool is_rail_value(std::string_view v) {
-  if (v.find('/') == std::string_view::npos || v.empty()) return false;
+  if (v.empty()) return false;
+  if (v.find("mW") != std::string_view::npos) return true;
+  if (v.find('/') == std::string_view::npos) return false;
   for (char c : v)
-    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '/' || c == 'm' || c == 'W' || c == '.')) return false;
-  return std::isdigit(static_cast<unsigned char>(v.front()));
+    if (!(std::isdigit(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '-' || c == '+')) return false;
+  return true;
 }
 
 TegraRail parse_rail(std::string_view name, std::string_view v, const Ctx& ctx) {
-  static constexpr std::string_view expected = "'cur/avg' in mW (optionally with 'mW' units, or three values)";
+  static constexpr std::string_view expected =
+      "'cur/avg' or 'cur/avg/max' in mW (non-negative numbers, optionally with 'mW' units)";
   auto parts = util::split(v, '/');
   if (parts.size() < 2 || parts.size() > 3) throw Error("{}: expected {}, found '{}'", ctx.field(name), expected, v);
   std::vector<double> vals;
   for (auto& p : parts) {
     std::string_view s = strip_suffix(p, "mW");
-    vals.push_back(number(s, ctx, name, expected));
+    auto d = detail::try_double(s);
+    if (!d || *d < 0 || s.empty() || !(std::isdigit(static_cast<unsigned char>(s.front())) || s.front() == '.'))
+      throw Error("{}: expected {}, found '{}'", ctx.field(name), expected, v);
+    vals.push_back(*d);
   }
   TegraRail r;
   r.name = std::string(name);
@@ -185,23 +198,33 @@ TegraRail parse_rail(std::string_view name, std::string_view v, const Ctx& ctx) 
   return r;
 }
 
-// Temperature token "CPU@42.593C" / "CV0@-256C".
-bool parse_temp(std::string_view tok, TegrastatsRecord& rec, const Ctx& ctx) {
+// A temperature token: "name@..." whose value starts with a digit or '-' and holds a 'C'.
+bool is_temp_token(std::string_view tok) {
   auto at = tok.find('@');
-  if (at == std::string_view::npos || at == 0 || tok.back() != 'C' || !is_name(tok.substr(0, at))) return false;
-  std::string_view value = tok.substr(at + 1, tok.size() - at - 2);
+  if (at == std::string_view::npos || at == 0 || !is_name(tok.substr(0, at))) return false;
+  std::string_view value = tok.substr(at + 1);
   if (value.empty() || !(std::isdigit(static_cast<unsigned char>(value[0])) || value[0] == '-')) return false;
+  return value.find('C') != std::string_view::npos;
+}
+
+// "CPU@42.593C", "cpu@52.968C/52.968C" (JetPack 7), "tj@52.5C(max)", "CV0@-256C" (absent). The reading is the
+// number before the first 'C'; what follows it (a second value, another suffix) is accepted and not interpreted.
+TegraTemp parse_temp(std::string_view tok, const Ctx& ctx) {
+  static constexpr std::string_view expected = "a temperature such as 41.5C or 52.968C/52.968C";
+  auto at = tok.find('@');
   TegraTemp t;
   t.name = std::string(tok.substr(0, at));
-  double c = number(value, ctx, t.name, "a temperature such as 41.5C");
-  if (c > -255) t.celsius = c;  // -256C: absent sensor
-  rec.temps.push_back(t);
-  return true;
+  std::string_view value = tok.substr(at + 1);
+  auto d = detail::try_double(value.substr(0, value.find('C')));
+  if (!d) throw Error("{}: expected {}, found '{}'", ctx.field(t.name), expected, value);
+  if (*d > -255) t.celsius = *d;  // -256C: absent sensor
+  return t;
 }
 
 }  // namespace
 
-TegrastatsRecord parse_tegrastats_line(std::string_view line, std::string_view context) {
+TegrastatsRecord parse_tegrastats_line(std::string_view line, std::string_view context,
+                                       const TegrastatsParseOptions& options) {
   Ctx ctx{context};
   std::vector<std::string> tokens;
   {
@@ -235,43 +258,68 @@ TegrastatsRecord parse_tegrastats_line(std::string_view line, std::string_view c
       if (tokens[i].find(')') != std::string::npos) open = false;
     }
   };
+  // A non-power field this parser cannot read: kept as raw text (an Error with --strict).
+  auto keep_other = [&](std::string_view name, std::string_view text, const char* why) {
+    if (options.strict)
+      throw Error("{}: {} (--strict: unknown or unreadable non-power fields are errors)", ctx.field(name), why);
+    rec.other.push_back({std::string(name), std::string(text)});
+  };
+  // Parse a non-power field; an Error keeps it as raw text instead (or is rethrown with --strict).
+  auto non_power = [&](std::string_view name, std::string_view text, auto&& parse) {
+    try {
+      parse();
+      recognized = true;
+    } catch (const Error&) {
+      if (options.strict) throw;
+      rec.other.push_back({std::string(name), std::string(text)});
+    }
+  };
   for (; i < tokens.size(); ++i) {
     const std::string& tok = tokens[i];
     const std::string* next = i + 1 < tokens.size() ? &tokens[i + 1] : nullptr;
     if (tok == "RAM" || tok == "SWAP" || tok == "IRAM") {
-      if (!next) throw Error("{}: expected 'used/totalMB' after it, found the end of the line", ctx.field(tok));
-      auto [used, total] = parse_used_total(*next, tok, ctx);
-      if (tok == "RAM") rec.ram_used_mb = used, rec.ram_total_mb = total;
-      if (tok == "SWAP") rec.swap_used_mb = used, rec.swap_total_mb = total;
+      if (!next) {
+        keep_other(tok, "", "expected 'used/totalMB' after it, found the end of the line");
+        continue;
+      }
       ++i;
+      non_power(tok, *next, [&] {
+        auto [used, total] = parse_used_total(*next, tok, ctx);
+        if (tok == "RAM") rec.ram_used_mb = used, rec.ram_total_mb = total;
+        if (tok == "SWAP") rec.swap_used_mb = used, rec.swap_total_mb = total;
+      });
       skip_parenthesized(tokens[i]);
-      recognized = true;
     } else if (tok == "CPU" && next && !next->empty() && next->front() == '[') {
-      rec.cpus = parse_cpus(*next, ctx);
       ++i;
-      recognized = true;
+      non_power(tok, *next, [&] { rec.cpus = parse_cpus(*next, ctx); });
     } else if (tok == "CPU" && !(next && is_rail_value(*next))) {
-      throw Error("{}: expected [load%@MHz,...] after it, found '{}'", ctx.field("CPU"), next ? *next : "");
-    } else if (tok == "EMC_FREQ" || tok == "GR3D_FREQ") {
-      if (!next) throw Error("{}: expected 'load%@MHz' after it, found the end of the line", ctx.field(tok));
-      TegraEngine e = parse_engine(tok, *next, ctx);
-      (tok == "EMC_FREQ" ? rec.emc : rec.gpu) = e;
+      keep_other(tok, next ? *next : "", "expected [load%@MHz,...] after it");
+      if (next) ++i;
+    } else if ((tok == "EMC_FREQ" || tok == "GR3D_FREQ") && next) {
       ++i;
-      recognized = true;
+      non_power(tok, *next, [&] { (tok == "EMC_FREQ" ? rec.emc : rec.gpu) = parse_engine(tok, *next, ctx); });
     } else if (tok == "MTS" && i + 4 < tokens.size() && tokens[i + 1] == "fg") {
       i += 4;  // "MTS fg 0% bg 0%"
-    } else if (parse_temp(tok, rec, ctx)) {
-      recognized = true;
+    } else if (is_temp_token(tok)) {
+      auto at = tok.find('@');
+      non_power(std::string_view(tok).substr(0, at), std::string_view(tok).substr(at + 1),
+                [&] { rec.temps.push_back(parse_temp(tok, ctx)); });
     } else if (is_name(tok) && next && is_rail_value(*next)) {
-      TegraRail r = parse_rail(tok, *next, ctx);
+      TegraRail r = parse_rail(tok, *next, ctx);  // a malformed rail is always an error
       if (is_real_rail(r.name)) rec.rails.push_back(r);
       ++i;
       recognized = true;
     } else if (is_name(tok) && next && looks_like_engine_value(*next)) {
-      rec.engines.push_back(parse_engine(tok, *next, ctx));
       ++i;
+      non_power(tok, *next, [&] { rec.engines.push_back(parse_engine(tok, *next, ctx)); });
+    } else if (auto at = tok.find('@'); at != std::string::npos && at > 0) {
+      keep_other(std::string_view(tok).substr(0, at), std::string_view(tok).substr(at + 1), "unknown field");
+    } else if (next && !next->empty() && !std::isalpha(static_cast<unsigned char>(next->front()))) {
+      keep_other(tok, *next, "unknown field");  // "NAME value"
+      ++i;
+    } else {
+      keep_other(tok, "", "unknown field");
     }
-    // anything else: a field this parser does not know; ignored
   }
   if (!recognized) {
     std::string shown(line.substr(0, 60));
@@ -303,13 +351,14 @@ TegrastatsRecord parse_tegrastats_line(std::string_view line, std::string_view c
   return rec;
 }
 
-std::vector<TegrastatsRecord> parse_tegrastats_log(std::string_view text, std::string_view source) {
+std::vector<TegrastatsRecord> parse_tegrastats_log(std::string_view text, std::string_view source,
+                                                   const TegrastatsParseOptions& options) {
   std::vector<TegrastatsRecord> out;
   size_t lineno = 0;
   for (const auto& raw : util::split(text, '\n')) {
     ++lineno;
     if (util::trim(raw).empty()) continue;
-    out.push_back(parse_tegrastats_line(raw, fmt::format("{}:{}", source, lineno)));
+    out.push_back(parse_tegrastats_line(raw, fmt::format("{}:{}", source, lineno), options));
   }
   return out;
 }
@@ -362,6 +411,9 @@ nlohmann::json to_json(const TegrastatsRecord& r) {
   j["total_power_mw"] = opt(r.total_power_mw);
   j["total_avg_mw"] = opt(r.total_avg_mw);
   j["total_rule"] = r.total_rule.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.total_rule);
+  nlohmann::json other = nlohmann::json::object();
+  for (const auto& o : r.other) other[o.name] = o.text;
+  j["other"] = other;
   return j;
 }
 

@@ -137,7 +137,7 @@ TEST(CliProfile, KillMinus9ThenRerunResumesWithoutRemeasuring) {
   auto r = run_cli(args);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "resuming campaign " + id + ": " + std::to_string(done) + " of 12 modes done")) << r.err;
-  EXPECT_TRUE(contains(r.err, "(" + std::to_string(done) + " resumed, " + std::to_string(12 - done) + " measured now)"))
+  EXPECT_TRUE(contains(r.err, "(" + std::to_string(done) + " resumed, " + std::to_string(12 - done) + " profiled now)"))
       << r.err;
 
   // the final CSV has every mode exactly once
@@ -220,8 +220,9 @@ TEST(CliProfile, ReplayOfPublishedMeasurementsWithJsonSummary) {
   EXPECT_TRUE(contains(r.err, "replayed from a recorded profile")) << r.err;
   EXPECT_FALSE(contains(r.err, "\r")) << "progress bar drawn although stderr is not a terminal";
   auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["measured"], 1);
-  EXPECT_EQ(j["provenance"], "replayed");
+  EXPECT_EQ(j["profiled"], 1);
+  EXPECT_FALSE(j.contains("measured"));
+  EXPECT_EQ(j["provenance"], "replayed (measured)");  // the recording's origin is kept
   auto p = modewise::profile::read_profile_csv(out);
   ASSERT_EQ(p.rows.size(), 1u);
   auto src = modewise::profile::select_rows(modewise::profile::read_profile_csv(kPagoda), "yolov8n", "infer", 64);

@@ -10,6 +10,17 @@
 //                  SYS5V (no input rail: total = sum)
 //   nano_jp4       Nano, L4T R32.7.1: 4 cores in one cluster, cpu0 has no online file, iio rails POM_5V_IN (total),
 //                  POM_5V_GPU, POM_5V_CPU, EMC table in kHz from /sys/kernel/debug/clk/emc/clk_possible_rates
+//   orin_agx_jp7   AGX Orin, L4T R38.4.0 (JetPack 7; assumed layout): as JP6, but no GPU load file and the INA3221
+//                  found only through /sys/class/hwmon (no i2c driver links), a USB-C ucsi hwmon entry to skip
+//   orin_nano_super_jp62  Orin Nano Super, L4T R36.4.3: CPU up to 1728 MHz, GPU up to 1020 MHz, EMC up to 3199 MHz,
+//                  /etc/nvpmodel.conf with 15W (ID 0), 25W (1), MAXN_SUPER (2, current), 7W (3); 15W and 7W change
+//                  the GPU TPC power gating (applied by nvpmodel at boot)
+//   thor_jp7       AGX Thor, L4T R38.2.0 (tegra264; layout from FACTS.md §2, tables synthetic): 14 cores in 2
+//                  clusters, GPU devfreq gpu-gpc-0 (max 1575 MHz) beside the video engine gpu-nvd-0 (both of_node
+//                  "gpu"), memory devfreq bwmgr (max 4266 MHz; no emc_iso_cap), INA3221 module rails VDD_GPU,
+//                  VDD_CPU_SOC_MSS, VIN_SYS_5V0 and an INA238 "VIN" (power1_input in uW) found through
+//                  /sys/class/hwmon, a ucsi USB-PD entry to skip, /etc/nvpmodel.conf with MAXN (0), 120W (1),
+//                  90W (2, TPC gating differs)
 #pragma once
 #include <unistd.h>
 
@@ -49,7 +60,22 @@ class TempDir {
   std::string path_;
 };
 
-enum class Board { orin_agx_jp5, orin_agx_jp6, orin_nano_jp6, xavier_agx_jp4, nano_jp4 };
+enum class Board {
+  orin_agx_jp5,
+  orin_agx_jp6,
+  orin_nano_jp6,
+  xavier_agx_jp4,
+  nano_jp4,
+  orin_agx_jp7,
+  orin_nano_super_jp62,
+  thor_jp7
+};
+
+// Every board, for tests that run on all trees.
+inline std::vector<Board> all_boards() {
+  return {Board::orin_agx_jp5, Board::orin_agx_jp6, Board::orin_nano_jp6, Board::xavier_agx_jp4, Board::nano_jp4,
+          Board::orin_agx_jp7, Board::orin_nano_super_jp62, Board::thor_jp7};
+}
 
 inline std::vector<long long> khz_ladder(long long base, long long step, long long max, std::vector<long long> extra = {}) {
   std::vector<long long> out;
@@ -72,6 +98,7 @@ class FakeSysfs {
     int channel;
     bool iio;
     int voltage_mv;
+    bool ina238 = false;  // power1_input in uW
   };
 
   explicit FakeSysfs(Board board) : board_(board), dir_("modewise-sysfs") {
@@ -81,6 +108,9 @@ class FakeSysfs {
       case Board::orin_nano_jp6: build_orin_nano(); break;
       case Board::xavier_agx_jp4: build_xavier(); break;
       case Board::nano_jp4: build_nano(); break;
+      case Board::orin_agx_jp7: build_orin_agx_jp7(); break;
+      case Board::orin_nano_super_jp62: build_orin_nano_super(); break;
+      case Board::thor_jp7: build_thor(); break;
     }
   }
 
@@ -116,7 +146,10 @@ class FakeSysfs {
     for (const auto& r : rails_) {
       if (r.name != name) continue;
       long long ma = std::llround(mw * 1000.0 / r.voltage_mv);
-      if (r.iio) {
+      if (r.ina238) {
+        write(r.dir + "/curr1_input", std::to_string(ma) + "\n");
+        write(r.dir + "/power1_input", std::to_string(std::llround(mw * 1000.0)) + "\n");
+      } else if (r.iio) {
         write(r.dir + "/in_current" + std::to_string(r.channel) + "_input", std::to_string(ma) + "\n");
         write(r.dir + "/in_power" + std::to_string(r.channel) + "_input", std::to_string(std::llround(mw)) + "\n");
       } else {
@@ -138,6 +171,7 @@ class FakeSysfs {
   std::vector<std::vector<int>> clusters;
   std::vector<long long> cpu_khz, gpu_hz, emc_hz;
   std::string gpu_dir;  // board path of the devfreq directory
+  std::string emc_min_file, emc_max_file;  // the memory clock's control files (max only: a cap)
   std::string model, builtin, l4t;
   std::vector<Rail> rails_;
 
@@ -175,6 +209,7 @@ class FakeSysfs {
            const std::string& of_node_dir, const std::string& of_node_target, const std::vector<long long>& table) {
     gpu_hz = table;
     gpu_dir = device_dir + "/devfreq/" + name;
+    emc_min_file.clear();
     write(gpu_dir + "/available_frequencies", join_values(table) + "\n");
     write(gpu_dir + "/min_freq", std::to_string(table.front()) + "\n");
     write(gpu_dir + "/max_freq", std::to_string(table.back()) + "\n");
@@ -201,6 +236,7 @@ class FakeSysfs {
 
   void emc(const std::vector<long long>& table_hz, const std::string& debugfs_file, bool khz_with_unit) {
     emc_hz = table_hz;
+    emc_max_file = "/sys/kernel/nvpmodel_emc_cap/emc_iso_cap";
     write("/sys/kernel/nvpmodel_emc_cap/emc_iso_cap", "0\n");
     if (debugfs_file.empty()) return;
     std::string text;
@@ -209,8 +245,11 @@ class FakeSysfs {
     write(debugfs_file, text + "\n");
   }
 
-  void hwmon(const std::string& device_dir, const std::vector<std::string>& labels, int voltage_mv) {
-    std::string dir = device_dir + "/hwmon/hwmon" + std::to_string(hwmon_index_++);
+  void hwmon(const std::string& device_dir, const std::vector<std::string>& labels, int voltage_mv,
+             bool class_link = false) {
+    int index = hwmon_index_++;
+    std::string dir = device_dir + "/hwmon/hwmon" + std::to_string(index);
+    if (class_link) link("/sys/class/hwmon/hwmon" + std::to_string(index), "../../" + dir.substr(5));
     write(dir + "/name", "ina3221\n");
     for (size_t i = 0; i < labels.size(); ++i) {
       int ch = static_cast<int>(i) + 1;
@@ -322,6 +361,156 @@ class FakeSysfs {
     emc({204000000, 408000000, 665600000, 800000000, 1065600000, 1331200000, 1600000000},
         "/sys/kernel/debug/clk/emc/clk_possible_rates", true);
     iio("/sys/bus/i2c/drivers/ina3221x/6-0040", {"POM_5V_IN", "POM_5V_GPU", "POM_5V_CPU"}, 5000);
+  }
+
+  // A devfreq node found by its name (JetPack 7, Thor): /sys/class/devfreq/<name> -> the device's devfreq directory.
+  std::string devfreq_node(const std::string& device_dir, const std::string& name, const std::string& node,
+                           const std::vector<long long>& table) {
+    std::string dir = device_dir + "/devfreq/" + name;
+    write(dir + "/available_frequencies", join_values(table) + "\n");
+    write(dir + "/min_freq", std::to_string(table.front()) + "\n");
+    write(dir + "/max_freq", std::to_string(table.back()) + "\n");
+    write(dir + "/cur_freq", std::to_string(table.back()) + "\n");
+    write(dir + "/governor", "nvhost_podgov\n");
+    link(dir + "/device", "../..");
+    if (!node.empty()) {
+      write("/sys/firmware/devicetree/base/" + name + "/name", node + std::string(1, '\0'));
+      link(device_dir + "/of_node", "/sys/firmware/devicetree/base/" + name);
+    }
+    link("/sys/class/devfreq/" + name, "../../" + device_dir.substr(5) + "/devfreq/" + name);
+    return dir;
+  }
+
+  // A USB-C power-delivery hwmon entry (ucsi): not a rail.
+  void ucsi_hwmon() {
+    int index = hwmon_index_++;
+    std::string dir = "/sys/devices/platform/USBC000:00/power_supply/ucsi-source-psy-USBC000:001/hwmon" +
+                      std::to_string(index);
+    write(dir + "/name", "ucsi_source_psy_USBC000:001\n");
+    write(dir + "/in0_input", "20000\n");
+    write(dir + "/curr1_input", "3000\n");
+    write(dir + "/curr1_max", "5000\n");
+    link("/sys/class/hwmon/hwmon" + std::to_string(index), "../../" + dir.substr(5));
+  }
+
+  void ina238_hwmon(const std::string& device_dir, int voltage_mv) {
+    int index = hwmon_index_++;
+    std::string dir = device_dir + "/hwmon/hwmon" + std::to_string(index);
+    write(dir + "/name", "ina238\n");
+    write(dir + "/in1_input", std::to_string(voltage_mv) + "\n");
+    write(dir + "/curr1_input", "0\n");
+    write(dir + "/power1_input", "0\n");
+    link("/sys/class/hwmon/hwmon" + std::to_string(index), "../../" + dir.substr(5));
+    Rail r{"VIN", dir, 1, false, voltage_mv};
+    r.ina238 = true;
+    rails_.push_back(r);
+  }
+
+  void build_orin_agx_jp7() {
+    identity("NVIDIA Jetson AGX Orin Developer Kit",
+             "# R38 (release), REVISION: 4.0, GCID: 41234567, BOARD: generic, EABI: aarch64, DATE: Mon Nov 10 "
+             "10:00:00 UTC 2025",
+             "orin-agx", "R38.4.0");
+    write("/proc/device-tree/compatible", std::string("nvidia,p3737-0000+p3701-0005") + '\0' + "nvidia,tegra234" + '\0');
+    cpus(12, {{0, 1, 2, 3}, {4, 5, 6, 7}, {8, 9, 10, 11}}, khz_ladder(115200, 76800, 2188800, {2201600}), 729600,
+         2201600, true);
+    gpu("/sys/devices/platform/bus@0/17000000.gpu", "17000000.gpu", "gpu",
+        "/sys/firmware/devicetree/base/bus@0/gpu@17000000", "/sys/firmware/devicetree/base/bus@0/gpu@17000000",
+        {114750000, 216750000, 318750000, 420750000, 522750000, 624750000, 726750000, 828750000, 930750000,
+         1032750000, 1134750000, 1236750000, 1300500000});
+    remove("/sys/devices/platform/bus@0/17000000.gpu/load");  // JetPack 7: no GPU load file
+    emc({204000000, 665600000, 2133000000, 3199000000}, "", false);
+    std::string i2c = "/sys/devices/platform/bus@0/c240000.i2c/i2c-1";
+    hwmon(i2c + "/1-0040", {"VDD_GPU_SOC", "VDD_CPU_CV", "VIN_SYS_5V0"}, 5000, true);
+    hwmon(i2c + "/1-0041", {"NC", "VDDQ_VDD2_1V8AO", "NC"}, 5000, true);
+    ucsi_hwmon();
+    decoy_devfreq();
+  }
+
+  void build_orin_nano_super() {
+    identity("NVIDIA Jetson Orin Nano Engineering Reference Developer Kit Super",
+             "# R36 (release), REVISION: 4.3, GCID: 38968081, BOARD: generic, EABI: aarch64, DATE: Wed Jan  8 "
+             "01:49:37 UTC 2025",
+             "orin-nano", "R36.4.3");
+    write("/proc/device-tree/compatible", std::string("nvidia,p3768-0000+p3767-0005-super") + '\0' + "nvidia,tegra234" + '\0');
+    cpus(6, {{0, 1, 2, 3}, {4, 5}}, khz_ladder(115200, 76800, 1651200, {1728000}), 729600, 1728000, true);
+    gpu("/sys/devices/platform/bus@0/17000000.gpu", "17000000.gpu", "gpu",
+        "/sys/firmware/devicetree/base/bus@0/gpu@17000000", "/sys/firmware/devicetree/base/bus@0/gpu@17000000",
+        {306000000, 408000000, 510000000, 612000000, 714000000, 816000000, 918000000, 1020000000});
+    emc({665600000, 2133000000, 3199000000}, "/sys/kernel/debug/bpmp/debug/clk/emc/possible_rates", false);
+    hwmon("/sys/bus/i2c/drivers/ina3221/1-0040", {"VDD_IN", "VDD_CPU_GPU_CV", "VDD_SOC"}, 5000);
+    write("/var/lib/nvpmodel/status", "pmode:0002 fmode:quiet\n");
+    write("/etc/nvpmodel.conf", nvpmodel_conf({{0, "15W", 6, 1497600, 612000000, 2133000000, 252},
+                                               {1, "25W", 6, 1344000, 918000000, 3199000000, 240},
+                                               {2, "MAXN_SUPER", 6, -1, -1, 0, 240},
+                                               {3, "7W", 4, 960000, 408000000, 665600000, 254}},
+                                              2, 6));
+  }
+
+  void build_thor() {
+    identity("NVIDIA Jetson AGX Thor Developer Kit",
+             "# R38 (release), REVISION: 2.0, GCID: 41844464, BOARD: generic, EABI: aarch64, DATE: Fri Aug 22 "
+             "00:00:00 UTC 2025",
+             "", "R38.2.0");
+    write("/proc/device-tree/compatible", std::string("nvidia,p3971-0080+p3834-0008") + '\0' + "nvidia,tegra264" + '\0');
+    cpus(14, {{0, 1, 2, 3, 4, 5, 6}, {7, 8, 9, 10, 11, 12, 13}}, khz_ladder(115200, 76800, 2534400, {2601600}), 729600,
+         2601600, true);
+    std::vector<long long> gpc = {390000000, 588000000, 786000000, 984000000, 1182000000, 1380000000, 1575000000};
+    gpu_hz = gpc;
+    gpu_dir = devfreq_node("/sys/devices/platform/bus@0/gpu-gpc-0", "gpu-gpc-0", "gpu", gpc);
+    devfreq_node("/sys/devices/platform/bus@0/gpu-nvd-0", "gpu-nvd-0", "gpu", {315000000, 630000000, 1035000000});
+    emc_hz = {665600000, 2133000000, 3199000000, 4266000000};
+    std::string bw = devfreq_node("/sys/devices/platform/bwmgr", "bwmgr", "", emc_hz);
+    emc_min_file = bw + "/min_freq";
+    emc_max_file = bw + "/max_freq";
+    std::string i2c = "/sys/devices/platform/bus@0/c240000.i2c/i2c-1";
+    hwmon(i2c + "/1-0040", {"VDD_GPU", "VDD_CPU_SOC_MSS", "VIN_SYS_5V0"}, 5000, true);
+    ina238_hwmon("/sys/devices/platform/bus@0/c250000.i2c/i2c-2/2-0044", 48000);
+    ucsi_hwmon();
+    write("/var/lib/nvpmodel/status", "pmode:0000 fmode:quiet\n");
+    write("/etc/nvpmodel.conf", nvpmodel_conf({{0, "MAXN", 14, -1, -1, 0, 0},
+                                               {1, "120W", 14, 2304000, 1380000000, 0, 0},
+                                               {2, "90W", 10, 1958400, 984000000, 3199000000, 192}},
+                                              0, 14));
+  }
+
+  struct ConfMode {
+    int id;
+    std::string name;
+    int cores;
+    long long cpu_max_khz, gpu_max_hz, emc_max_hz;
+    int tpc_pg_mask;
+  };
+  // A small nvpmodel.conf in NVIDIA's syntax (synthetic values): CPU_ONLINE, one CPU clock PARAM per cluster, GPU,
+  // EMC and TPC_POWER_GATING.
+  std::string nvpmodel_conf(const std::vector<ConfMode>& modes, int default_id, int ncpu) const {
+    std::string t = "# synthetic nvpmodel.conf of a modewise fake tree\n< PARAM TYPE=FILE NAME=CPU_ONLINE >\n";
+    for (int c = 0; c < ncpu; ++c)
+      t += "CORE_" + std::to_string(c) + " /sys/devices/system/cpu/cpu" + std::to_string(c) + "/online\n";
+    t += "< PARAM TYPE=FILE NAME=TPC_POWER_GATING >\nTPC_PG_MASK /sys/devices/gpu.0/tpc_pg_mask\n";
+    for (size_t k = 0; k < clusters.size(); ++k) {
+      std::string leader = std::to_string(clusters[k].front());
+      t += "< PARAM TYPE=CLOCK NAME=CPU_" + std::to_string(k) + " >\n";
+      t += "FREQ_TABLE /sys/devices/system/cpu/cpu" + leader + "/cpufreq/scaling_available_frequencies\n";
+      t += "MAX_FREQ /sys/devices/system/cpu/cpu" + leader + "/cpufreq/scaling_max_freq\n";
+      t += "MIN_FREQ /sys/devices/system/cpu/cpu" + leader + "/cpufreq/scaling_min_freq\n";
+    }
+    t += "< PARAM TYPE=CLOCK NAME=GPU >\nFREQ_TABLE " + gpu_dir + "/available_frequencies\nMAX_FREQ " + gpu_dir +
+         "/max_freq\nMIN_FREQ " + gpu_dir + "/min_freq\n";
+    t += "< PARAM TYPE=CLOCK NAME=EMC >\nMAX_FREQ /sys/kernel/nvpmodel_emc_cap/emc_iso_cap\n";
+    for (const auto& m : modes) {
+      t += "< POWER_MODEL ID=" + std::to_string(m.id) + " NAME=" + m.name + " >\n";
+      for (int c = 0; c < ncpu; ++c) t += "CPU_ONLINE CORE_" + std::to_string(c) + (c < m.cores ? " 1\n" : " 0\n");
+      t += "TPC_POWER_GATING TPC_PG_MASK " + std::to_string(m.tpc_pg_mask) + "\n";
+      for (size_t k = 0; k < clusters.size(); ++k) {
+        t += "CPU_" + std::to_string(k) + " MIN_FREQ -1\n";
+        t += "CPU_" + std::to_string(k) + " MAX_FREQ " + std::to_string(m.cpu_max_khz) + "\n";
+      }
+      t += "GPU MIN_FREQ 0\nGPU MAX_FREQ " + std::to_string(m.gpu_max_hz) + "\n";
+      t += "EMC MAX_FREQ " + std::to_string(m.emc_max_hz) + "\n";
+    }
+    t += "< PM_CONFIG DEFAULT=" + std::to_string(default_id) + " >\n";
+    return t;
   }
 
   Board board_;

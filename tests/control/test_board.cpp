@@ -29,7 +29,10 @@ void expect_matches_tree(const FakeSysfs& fake, const JetsonBoard& b) {
   EXPECT_EQ(b.gpu->available_hz, fake.gpu_hz);
   ASSERT_TRUE(b.emc);
   EXPECT_EQ(b.emc->available_hz, fake.emc_hz);
-  EXPECT_EQ(b.emc->cap_file, "/sys/kernel/nvpmodel_emc_cap/emc_iso_cap");
+  if (fake.emc_min_file.empty())
+    EXPECT_EQ(b.emc->cap_file, fake.emc_max_file);
+  else
+    EXPECT_EQ(b.emc->devfreq_dir + "/max_freq", fake.emc_max_file);
   std::vector<std::string> rails;
   for (const auto& r : b.rails) rails.push_back(r.name);
   EXPECT_EQ(rails, fake.rail_names());
@@ -67,7 +70,7 @@ TEST(Board, OrinNanoXavierNano) {
     FakeSysfs fake(Board::orin_nano_jp6);
     auto b = discover_board(telemetry::SysfsRoot(fake.root()));
     expect_matches_tree(fake, b);
-    EXPECT_EQ(b.total_rule, "VDD_IN");
+    EXPECT_EQ(b.total_rule, "input rail VDD_IN");
   }
   {
     FakeSysfs fake(Board::xavier_agx_jp4);
@@ -82,7 +85,7 @@ TEST(Board, OrinNanoXavierNano) {
     expect_matches_tree(fake, b);
     EXPECT_EQ(b.online_files.size(), 3u);  // cpu0 cannot be offlined
     EXPECT_EQ(b.emc->table_source, "/sys/kernel/debug/clk/emc/clk_possible_rates");  // kHz, converted
-    EXPECT_EQ(b.total_rule, "POM_5V_IN");
+    EXPECT_EQ(b.total_rule, "input rail POM_5V_IN");
   }
 }
 
@@ -99,10 +102,22 @@ TEST(Board, SpecFromDiscoveredTables) {
   EXPECT_EQ(spec.total_rail, "");
   EXPECT_EQ(spec.gpu_cuda_cores, 2048);  // from the built-in facts
   EXPECT_EQ(device::grid_modes(spec, "full").size(), 12u * 29 * 11 * 4);
-  // Grids keep only values the board has: the powertrain GPU axis loses the 114.75.. table.
+  // Grids are mapped onto the board's tables: every powertrain GPU clock to the nearest value of the 306 + n*102
+  // ladder, duplicates dropped, never collapsed (11 distinct clocks), and the clocks far from any value reported.
+  std::vector<std::string> warnings;
+  spec = board_spec(discover_board(telemetry::SysfsRoot(fake.root())), &warnings);
   auto pt = device::grid_axes(spec, "powertrain");
-  for (double g : pt.gpu_mhz)
-    EXPECT_NE(std::find(spec.gpu_mhz.begin(), spec.gpu_mhz.end(), g), spec.gpu_mhz.end());
+  EXPECT_EQ(pt.gpu_mhz, (std::vector<double>{306, 408, 510, 612, 714, 816, 918, 1020, 1122, 1224, 1300.5}));
+  EXPECT_EQ(pt.cpu_mhz.size(), 14u);
+  EXPECT_EQ(pt.emc_mhz, (std::vector<double>{204, 665.6, 2133, 3199}));
+  EXPECT_EQ(device::grid_modes(spec, "powertrain").size(), 6u * 14 * 11 * 4);
+  auto fc = device::grid_axes(spec, "fulcrum");
+  EXPECT_EQ(fc.gpu_mhz, (std::vector<double>{306, 510, 714, 918, 1122, 1300.5}));
+  ASSERT_EQ(warnings.size(), 2u);  // one line per grid
+  EXPECT_EQ(warnings[0].find("grid 'fulcrum': 1 value(s)"), 0u) << warnings[0];
+  EXPECT_NE(warnings[1].find("grid 'powertrain': 2 value(s)"), std::string::npos) << warnings[1];
+  EXPECT_NE(warnings[1].find("gpu 114.75 -> 306; gpu 216.75 -> 306"), std::string::npos) << warnings[1];
+  EXPECT_EQ(warnings[1].find("318.75"), std::string::npos) << warnings[1];  // 12.75 MHz away: a close match
 
   FakeSysfs nano(Board::nano_jp4);
   auto nspec = board_spec(discover_board(telemetry::SysfsRoot(nano.root())));

@@ -53,7 +53,7 @@ TEST(Rails, XavierAndNanoIio) {
   FakeSysfs nano(Board::nano_jp4);
   auto nr = discover_rails(SysfsRoot(nano.root()));
   EXPECT_EQ(names(nr), (std::vector<std::string>{"POM_5V_IN", "POM_5V_GPU", "POM_5V_CPU"}));
-  EXPECT_EQ(total_rule(names(nr)), "POM_5V_IN");
+  EXPECT_EQ(total_rule(names(nr)), "input rail POM_5V_IN");
 }
 
 TEST(Rails, SensorTotalIsInputRailOrSum) {
@@ -78,7 +78,7 @@ TEST(Rails, NoRailsIsAClearError) {
     make_ina3221_sensor(SysfsRoot(empty.path()));
     FAIL();
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("no INA3221 power rails"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("no INA3221/INA238 power rails"), std::string::npos);
   }
   EXPECT_THROW(open_power_sensor("bogus", SysfsRoot(empty.path())), UsageError);
 }

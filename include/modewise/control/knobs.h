@@ -2,7 +2,7 @@
 //   cores:  /sys/devices/system/cpu/cpuN/online (1/0); exactly N cores online, cpu0 first
 //   CPU:    every online cluster's scaling_min_freq = scaling_max_freq = F (kHz)
 //   GPU:    devfreq min_freq = max_freq = F (Hz)
-//   EMC:    /sys/kernel/nvpmodel_emc_cap/emc_iso_cap = F (Hz)
+//   EMC:    /sys/kernel/nvpmodel_emc_cap/emc_iso_cap = F (Hz); on Thor the bwmgr devfreq min_freq = max_freq = F (Hz)
 // Safe order (plan_transition): first everything that lowers a limit (clusters about to go offline get their new
 // values, cores go offline highest first, clocks whose maximum goes down), then everything that raises one (cores
 // come online lowest first, clocks whose maximum goes up). Within a clock: when the new range lies below the

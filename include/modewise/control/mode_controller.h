@@ -3,7 +3,11 @@
 //     refuses when a live modewise process holds the board;
 //   - on the first apply(), checks that every file is writable (else: a clear "needs root" error, nothing written),
 //     saves the current state to the state file, then writes in the safe order (knobs.h) and reads back each value;
-//   - restores the saved state on restore(), and in its destructor (normal exit, exceptions, Interrupted).
+//   - restores the saved state on restore(), and in its destructor (normal exit, exceptions, Interrupted);
+//   - keep() (`apply --keep`) instead leaves the mode set and marks the state file "kept": the prior state stays
+//     saved for `modewise restore`, and no later start treats it as a crash. A controller that starts on a kept state
+//     leaves it alone: what it applies it restores to the kept mode, and the file keeps the state from before the
+//     first --keep (a later --keep updates only the mode it names).
 // Signals are handled by the caller with a SignalCatcher (signals.h): the flag is checked in the main flow, which
 // then lets the controller go out of scope, so the restore never runs inside a signal handler.
 #pragma once
@@ -41,7 +45,12 @@ class ModeController {
   std::vector<KnobWrite> apply(const device::PowerMode& mode);
   // Back to the state saved before the first apply(); removes the state file. No-op when nothing was applied.
   std::vector<KnobWrite> restore();
+  // Leave the applied mode set and keep the prior state saved (state file marked "kept"); nothing is restored on
+  // destruction. Throws Error when nothing was applied.
+  void keep();
   bool holds_state() const { return saved_.has_value(); }
+  // The kept state this controller found at start (left by `apply --keep`), if any.
+  const std::optional<SavedState>& kept_state() const { return kept_; }
   KnobState current_state() const;
   device::PowerMode current_mode() const;
 
@@ -58,7 +67,9 @@ class ModeController {
   ControlOptions options_;
   telemetry::SysfsRoot root_;
   StateStore store_;
-  std::optional<SavedState> saved_;
+  std::optional<SavedState> saved_;  // what restore() writes back
+  bool saved_in_file_ = false;       // saved_ is the state file's content (false: on top of a kept state)
+  std::optional<SavedState> kept_;   // a kept state file found at start
 };
 
 }  // namespace modewise::control

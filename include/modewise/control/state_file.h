@@ -19,6 +19,9 @@ struct SavedState {
   std::string created_utc;          // ISO 8601
   std::string applied_mode;         // the mode it set (PowerMode::key()), for messages
   KnobState state;                  // the values to restore
+  // Left on purpose by `apply --keep`: not a crash. Nothing restores it automatically; `modewise restore` does (also
+  // after a reboot: the file lives in the state directory, and the values are plain sysfs writes).
+  bool kept = false;
 };
 
 std::string format_saved_state(const SavedState& s);

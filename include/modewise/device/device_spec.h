@@ -26,6 +26,8 @@ struct Preset {
   std::string name;  // e.g. "MAXN", "MODE_30W"
   int cores = 0;
   double cpu_max_mhz = 0, gpu_max_mhz = 0, emc_max_mhz = 0;
+  bool needs_reboot = false;  // the board applies it only after a reboot (control/board.h); named_mode refuses it
+  std::string reboot_reason;  // why, for the error message
 };
 
 struct DeviceSpec {

@@ -16,6 +16,43 @@
 
 namespace modewise::profile {
 
+// Provenance values (the CSV `provenance` column, the store, model files, --json keys). Where numbers come from:
+//   "measured"             a real board
+//   "emulated"             the sim: emulator
+//   "replayed (measured)"  replayed from a recording of measured rows (replay: keeps the origin)
+//   "replayed (emulated)"  replayed from a recording of emulated rows
+//   "replayed (mixed)"     replayed from a recording whose rows have several origins
+//   "replayed"             replayed from a recording that does not say where its rows came from
+//   "mixed"                a set of rows of several origins (a campaign imported from such a file, a model)
+//   ""                     unknown
+// Replaying "replayed (emulated)" rows again gives "replayed (emulated)": the origin travels with the numbers.
+namespace provenance_values {
+inline constexpr const char* kMeasured = "measured";
+inline constexpr const char* kEmulated = "emulated";
+inline constexpr const char* kReplayed = "replayed";
+inline constexpr const char* kMixed = "mixed";
+}  // namespace provenance_values
+// Every value above (exact spelling, "" included): what readers and validators accept.
+const std::vector<std::string>& provenance_values_accepted();
+bool is_valid_provenance(const std::string& provenance);
+// The provenance of a row replayed from a row recorded with `recorded`: "measured" -> "replayed (measured)",
+// "replayed (emulated)" -> "replayed (emulated)", "" -> "replayed", "mixed" -> "replayed (mixed)".
+std::string replayed_provenance(const std::string& recorded);
+// Where the numbers originally came from: "measured", "emulated", "mixed" or "" (unknown); replaying is dropped.
+std::string provenance_origin(const std::string& provenance);
+// True when the numbers are emulated at their origin ("emulated", "replayed (emulated)").
+bool is_emulated_provenance(const std::string& provenance);
+// One value for a set of rows: their common value; else their common origin when they share one (e.g. "emulated"
+// for emulated and "replayed (emulated)" rows); else "mixed". "" for an empty set.
+std::string combine_provenance(const std::vector<std::string>& provenances);
+// The provenance of a prediction from a model trained on `training` data: "predicted (from emulated)",
+// "predicted (from measured)", "predicted (from mixed)", "predicted (from unknown)".
+std::string predicted_provenance(const std::string& training);
+// Words for notes and reports: "emulated, not measured", "replayed from a recorded profile of emulated rows:
+// emulated, not measured", "replayed from a recorded profile of measured rows", "of mixed provenance (not all
+// measured)", "of unknown provenance", ...
+std::string describe_provenance(const std::string& provenance);
+
 struct ProfileRow {
   std::string device;    // "" when the file has no device column
   std::string workload;  // "" when the file has no workload column

@@ -33,6 +33,11 @@ class ReplayBackend : public device::Backend {
   std::vector<device::PowerMode> modes_for(const device::WorkloadRequest& workload) const;
   // Throws the Error run() would give for the first of `modes` the file lacks for this workload.
   void check_modes(const device::WorkloadRequest& workload, const std::vector<device::PowerMode>& modes) const;
+  // The provenance of the rows replayed for a workload: the recorded origin is kept (profile.h):
+  // "replayed (emulated)" for emulated rows, "replayed (measured)" for measured ones, "replayed" when unknown.
+  std::string provenance_for(const device::WorkloadRequest& workload) const;
+  // The same over every row of the file.
+  std::string file_provenance() const;
   const Profile& profile() const { return profile_; }
   bool spec_is_derived() const { return spec_derived_; }
   const std::string& content_hash() const { return content_hash_; }  // FNV-1a 64 of the file, 16 hex digits
@@ -54,6 +59,12 @@ class ReplayBackend : public device::Backend {
 };
 
 std::unique_ptr<device::Backend> make_replay_backend(const std::string& path);
+
+// The provenance value (profile.h) of the rows a backend produces for a workload: to_string(provenance()),
+// except for a replay, which keeps the origin of what was recorded ("replayed (emulated)", ...).
+std::string provenance_of(const device::Backend& backend, const device::WorkloadRequest& workload);
+// The same for the whole backend (a replay: over every row of its file).
+std::string provenance_of(const device::Backend& backend);
 
 // A device spec covering every mode of a profile (see above); `name` becomes its name.
 device::DeviceSpec spec_from_profile(const Profile& profile, const std::string& name);

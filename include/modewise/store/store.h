@@ -74,6 +74,8 @@ class Store {
                                                  const device::DeviceSpec* device_spec, const std::string& source);
   // One transaction: the result row, every minibatch and every power sample. A mode already recorded for the
   // campaign (a concurrent run) is left as it was; returns false then.
+  // O(1) in the number of modes when given the campaign id (spec.id() formats and hashes every mode).
+  bool record_result(const std::string& campaign_id, const profile::ModeResult& result);
   bool record_result(const profile::CampaignSpec& spec, const profile::ModeResult& result);
   void close_campaign(const std::string& id, const std::string& status, const std::string& message);
 
@@ -109,6 +111,7 @@ class StoreCampaignLog : public profile::CampaignLog {
   Store& store_;
   std::optional<device::DeviceSpec> device_spec_;
   std::string source_;
+  std::string id_;  // of the campaign opened last: computed once per campaign, not per mode
 };
 
 }  // namespace modewise::store

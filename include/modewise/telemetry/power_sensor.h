@@ -29,13 +29,16 @@ class PowerSensor {
   virtual Reading read(double t_s) = 0;
 };
 
-// INA3221 rails under a root (hwmon or iio). Throws Error listing the searched directories when none exist.
-std::unique_ptr<PowerSensor> make_ina3221_sensor(const SysfsRoot& root);
+// INA3221 (and Thor's INA238) rails under a root (hwmon or iio); name() is "ina3221" or "ina3221+ina238", followed
+// by " (<note>)" when a note is given. Throws Error listing the searched directories when none exist.
+std::unique_ptr<PowerSensor> make_ina3221_sensor(const SysfsRoot& root, const std::string& note = "");
 // A synthetic sensor: power_w(t_s) per rail; total = sum of rails (or the rail named by total_rails' rule).
 std::unique_ptr<PowerSensor> make_function_sensor(std::vector<std::string> rails,
                                                   std::function<std::vector<double>(double t_s)> power_w);
 
-// "jetson" (INA3221 under the root) or "nvml:<index>". Throws UsageError naming the known kinds.
+// "jetson" (INA3221 under the root) or "nvml:<index>". Throws UsageError naming the known kinds. When NVML answers
+// NotSupported for power (NVML on a Jetson), "nvml:<index>" falls back to the INA rails under the root and its
+// name() says so; with no rails either, Error.
 std::unique_ptr<PowerSensor> open_power_sensor(const std::string& kind, const SysfsRoot& root);
 
 }  // namespace modewise::telemetry

@@ -2,10 +2,15 @@
 // optional "MM-DD-YYYY HH:MM:SS" timestamp; RAM/SWAP/IRAM; CPU [load%@MHz,...] with "off" for offline cores
 // (or the old "CPU [a%,b%]@MHz"); EMC_FREQ / GR3D_FREQ as "u%@f", "u%@[f0,f1]" (per GPC) or "u%"; other engines
 // ("VIC 36%@115", "NVDEC off", "APE 174"); temperatures "NAME@41.5C" where -256C means an absent sensor; rails
-// "NAME cur/avg" with or without "mW", or three values (JetPack 7). The total power is chosen as in rails.h:
-// the VDD_IN / POM_5V_IN / VIN rail where present, else the sum of the rails ("NC" channels skipped).
-// Unknown tokens are ignored (tegrastats keeps adding engines); a line with nothing recognizable, or a known field
-// with a malformed value, throws Error naming `context` (file:line), the field and the text found.
+// "NAME cur/avg" with or without "mW", or three values (JetPack 7). JetPack 7 and Thor forms too: temperatures
+// with a second value or another suffix ("cpu@52.968C/52.968C"), "GR3D_FREQ @[f0,f1,f2]" (no load figure), engines
+// "NVENC0_FREQ @314". The total power is chosen as in rails.h: the VDD_IN / POM_5V_IN / VIN rail where present, else
+// the sum of the rails ("NC" channels skipped).
+// The policy (docs/HARDWARE.md): a power field (a rail: a value with "mW", or "cur/avg" numbers) that is present but
+// malformed (not a number, negative, one or four values) throws Error naming `context` (file:line) and the field,
+// since a dropped rail would silently falsify the total. A non-power field whose format this parser does not know
+// never fails the line: it is kept as raw text in TegrastatsRecord::other (the caller warns once per field name);
+// TegrastatsParseOptions::strict turns it into an Error. A line with nothing recognizable is an Error.
 #pragma once
 #include <optional>
 #include <string>
@@ -41,6 +46,16 @@ struct TegraRail {
   std::optional<double> max_mw;  // third value printed by JetPack 7
 };
 
+// A field the parser did not recognize, or a non-power field whose value it could not read: kept as printed.
+struct TegraOther {
+  std::string name;  // "FOO", or the text before '@' of "name@value"
+  std::string text;  // the value as printed ("" for a bare word)
+};
+
+struct TegrastatsParseOptions {
+  bool strict = false;  // unknown or unreadable non-power fields are errors (tests of the parser itself)
+};
+
 struct TegrastatsRecord {
   std::optional<std::string> timestamp;  // as printed, e.g. "04-24-2023 00:01:24"
   std::optional<double> ram_used_mb, ram_total_mb, swap_used_mb, swap_total_mb;
@@ -51,16 +66,19 @@ struct TegrastatsRecord {
   std::vector<TegraTemp> temps;
   std::vector<TegraRail> rails;  // in printed order, "NC" skipped
   std::optional<double> total_power_mw, total_avg_mw;
-  std::string total_rule;  // "VDD_IN", "POM_5V_IN", "VIN" or "sum of rails"; empty without rails
+  std::string total_rule;  // "input rail VDD_IN" (POM_5V_IN, VIN) or "sum of rails"; empty without rails
+  std::vector<TegraOther> other;  // unknown non-power fields, in printed order
 };
 
-TegrastatsRecord parse_tegrastats_line(std::string_view line, std::string_view context);
+TegrastatsRecord parse_tegrastats_line(std::string_view line, std::string_view context,
+                                       const TegrastatsParseOptions& options = {});
 // Every non-blank line of a log; context "<source>:<line>".
-std::vector<TegrastatsRecord> parse_tegrastats_log(std::string_view text, std::string_view source);
+std::vector<TegrastatsRecord> parse_tegrastats_log(std::string_view text, std::string_view source,
+                                                   const TegrastatsParseOptions& options = {});
 
 // One JSON object: timestamp, ram/swap, cpu [{core, online, load_pct, mhz}], emc {load_pct, mhz}, gpu {load_pct,
 // mhz, mhz_per_gpc}, engines, temperatures_c {NAME: value|null}, rails {NAME: {power_mw, avg_mw[, max_mw]}},
-// total_power_mw, total_avg_mw, total_rule. Absent values are null.
+// total_power_mw, total_avg_mw, total_rule, other {NAME: "raw text"}. Absent values are null.
 nlohmann::json to_json(const TegrastatsRecord& r);
 
 }  // namespace modewise::telemetry

@@ -1,6 +1,7 @@
 // A stand-in libnvidia-ml for tests: the NVML functions modewise resolves, one GPU ("Fake GPU"), fixed readings.
 // FAKE_NVML_INIT_FAILS=1 makes nvmlInit_v2 fail (driver not loaded); clock locks need FAKE_NVML_ALLOW_SET=1 (else
-// NVML_ERROR_NO_PERMISSION, as for a non-root user).
+// NVML_ERROR_NO_PERMISSION, as for a non-root user). FAKE_NVML_JETSON=1 behaves as NVML on a Jetson (JetPack 6/7):
+// it initializes, then answers NVML_ERROR_NOT_SUPPORTED (3) for power, energy, clocks and utilization.
 #include <cstdlib>
 #include <cstring>
 
@@ -36,6 +37,7 @@ int nvmlShutdown() {
 const char* nvmlErrorString(int rc) {
   switch (rc) {
     case 2: return "Invalid Argument";
+    case 3: return "Not Supported";
     case 4: return "Insufficient Permissions";
     case 9: return "Driver Not Loaded";
     default: return "Unknown Error";
@@ -56,16 +58,19 @@ int nvmlDeviceGetName(nvmlDevice_t, char* buf, unsigned len) {
   return 0;
 }
 int nvmlDeviceGetPowerUsage(nvmlDevice_t, unsigned* mw) {
+  if (env_on("FAKE_NVML_JETSON")) return 3;
   *mw = 123456;
   return 0;
 }
 int nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long long* mj) {
+  if (env_on("FAKE_NVML_JETSON")) return 3;
   auto* dev = static_cast<FakeDevice*>(d);
   dev->energy_mj += 1000;
   *mj = dev->energy_mj;
   return 0;
 }
 int nvmlDeviceGetClockInfo(nvmlDevice_t d, int type, unsigned* mhz) {
+  if (env_on("FAKE_NVML_JETSON")) return 3;
   auto* dev = static_cast<FakeDevice*>(d);
   if (type == 0 || type == 1) *mhz = dev->locked_gpu ? dev->locked_gpu : 1410;
   else if (type == 2) *mhz = dev->locked_mem ? dev->locked_mem : 1593;
