@@ -207,6 +207,7 @@ Problem open_problem(const std::string& arg, Workloads w, const std::string& gri
       throw UsageError("--grid does not apply to replay:FILE (the file's modes are the grid)");
     p.device = rp.device;
     p.replayed = true;
+    p.provenance = rp.provenance;
     p.grid = "replay";
     p.lattice = std::move(rp.lattice);
     p.workloads = std::move(rp.workloads);
@@ -221,6 +222,7 @@ Problem open_problem(const std::string& arg, Workloads w, const std::string& gri
     if (!sim::is_catalog_workload(*name))
       throw UsageError("unknown workload '{}' (the emulator knows: {})", *name, fmt::join(sim::workload_names(), ", "));
   p.device = spec.name;
+  p.provenance = "emulated";
   p.spec = spec;
   p.grid = grid.empty() ? default_grid(spec) : grid;
   p.lattice = ModeLattice(device::grid_axes(spec, p.grid));
@@ -283,6 +285,9 @@ ReplayProblem load_replay(const std::string& path, Workloads w, bool train_batch
     a.t += r.time_ms, a.p += r.power_w, ++a.n;
   }
   std::vector<device::PowerMode> complete;
+  std::vector<std::string> provenances;  // of the rows used: the origin travels with the numbers
+  for (const auto* rows : {&train_rows, &infer_rows})
+    for (const auto& r : *rows) provenances.push_back(r.provenance);
   std::set<int> cores;
   std::set<long long> cpu, gpu, emc;
   for (const auto& [m, e] : by_mode) {
@@ -304,6 +309,7 @@ ReplayProblem load_replay(const std::string& path, Workloads w, bool train_batch
 
   ReplayProblem rp;
   rp.device = prof.rows.empty() ? "" : prof.rows.front().device;
+  rp.provenance = profile::replayed_provenance(profile::combine_provenance(provenances));
   rp.lattice = ModeLattice(axes, complete);
   rp.workloads = w;
   auto table = std::make_shared<ProfileTable>(rp.lattice.size());

@@ -120,7 +120,9 @@ void knob_charts(Page& page, const CampaignReport& c, const std::string& prov) {
   if (!fixed.empty())
     page.paragraph(fmt::format("Fixed in this campaign: {}.", fmt::join(fixed, ", ")));
   if (charts.empty()) return;
-  page.paragraph("Each grey point is a measured mode; the line is the median over the modes sharing the knob's value.",
+  page.paragraph(fmt::format("Each grey point is one {} mode; the line is the median over the modes sharing the "
+                             "knob's value.",
+                             provenance_noun(c.info.provenance)),
                  "hint");
   page.open_grid();
   for (const auto& ch : charts) page.figure(util::render_svg(ch));
@@ -171,15 +173,16 @@ void roofline_chart(Page& page, const CampaignReport& c, const std::string& prov
   ch.height = 420;
   ch.series.push_back(ceiling(spec.maxn(), "MAXN", "#1f77b4"));
   if (!(slow->mode == spec.maxn())) ch.series.push_back(ceiling(slow->mode, "lowest clocks", "#ff7f0e"));
-  ch.series.push_back(series("measured modes", xs, ys, "#d62728", false, 3));
+  ch.series.push_back(series(provenance_noun(info.provenance) + " modes", xs, ys, "#d62728", false, 3));
   ch.series.back().line = false;
   for (auto& s : ch.series)
     if (s.radius == 0) s.points = false;
   page.figure(util::render_svg(ch));
   page.paragraph(fmt::format("Ceilings: {}. Workload counts (modewise catalog): {} GFLOP and {} MB of DRAM traffic "
-                             "per minibatch, arithmetic intensity {} FLOP/byte; each red point is one measured mode "
+                             "per minibatch, arithmetic intensity {} FLOP/byte; each red point is one {} mode "
                              "(GFLOP per minibatch / time per minibatch).",
-                             fmt::join(ceilings, "; "), num(work.gflop), num(work.dram_mb), num(ai)),
+                             fmt::join(ceilings, "; "), num(work.gflop), num(work.dram_mb), num(ai),
+                             provenance_noun(info.provenance)),
                  "hint");
 }
 

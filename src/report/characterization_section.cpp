@@ -275,7 +275,7 @@ void render_characterization(Page& page, const CharacterizationReport& c, const 
   meta.add({"configurations done", fmt::format("{} of {}", info.configs_done, info.configs_total)});
   for (const auto& dim : dims) meta.add({dim.axis_label, fmt::format("{}", fmt::join(dim.values, ", "))});
   meta.add({"epoch", fmt::format("{} samples; {}", d.dataset_samples,
-                                 d.epochs > 0 ? fmt::format("{} whole epochs measured per configuration", d.epochs)
+                                 d.epochs > 0 ? fmt::format("{} whole epochs run per configuration", d.epochs)
                                               : fmt::format("per-epoch numbers scaled from a window of {} minibatches",
                                                             d.minibatches))});
   if (!d.workload.command.empty()) meta.add({"command", d.workload.command});

@@ -33,14 +33,26 @@ std::vector<size_t> pareto_front(const std::vector<double>& x, const std::vector
 }
 
 std::string provenance_text(const std::string& provenance, const std::string& backend, const std::string& source) {
+  const std::string not_measured = profile::provenance_origin(provenance) == "measured" ? "" : ", not measured";
   if (backend == "import") {
-    std::string what = provenance.empty() ? "provenance unknown" : provenance == "mixed" ? "mixed provenance" : provenance;
-    return fmt::format("imported from {} ({})", source.empty() ? "a CSV file" : source, what);
+    std::string what = provenance.empty()        ? "provenance unknown"
+                       : provenance == "mixed" ? "mixed provenance"
+                                               : provenance;
+    return fmt::format("imported from {} ({}{})", source.empty() ? "a CSV file" : source, what, not_measured);
   }
   if (provenance == "emulated") return fmt::format("emulated ({}), not measured", backend);
-  if (provenance == "replayed") return fmt::format("replayed ({})", backend);
+  if (provenance == "replayed") return fmt::format("replayed ({}), origin not recorded", backend);
   if (provenance == "measured") return fmt::format("measured ({})", backend);
-  return fmt::format("provenance unknown ({})", backend);
+  if (util::starts_with(provenance, "replayed ("))  // the origin kept: "replayed (emulated)" -> "... of emulated rows"
+    return fmt::format("replayed from {} rows ({}){}", profile::provenance_origin(provenance), backend, not_measured);
+  return fmt::format("{} ({}){}", provenance.empty() ? "provenance unknown" : provenance, backend, not_measured);
+}
+
+std::string provenance_noun(const std::string& provenance) {
+  if (provenance == "measured" || provenance == "emulated") return provenance;
+  const std::string origin = profile::provenance_origin(provenance);
+  if (util::starts_with(provenance, "replayed") && !origin.empty()) return "replayed (" + origin + ")";
+  return "profiled";
 }
 
 ReportData load_report_data(store::Store& db, const std::string& id_prefix) {
@@ -71,12 +83,9 @@ ReportData load_report_data(store::Store& db, const std::string& id_prefix) {
     return data;
   }
   auto characterization = chars.find(want);
-  std::optional<store::CampaignInfo> campaign;
-  try {
-    campaign = db.find_campaign(want);
-  } catch (const Error&) {
-    if (!characterization) throw Error("{}: no campaign or characterization '{}' (see `modewise db list`)", db.path(), want);
-  }
+  std::optional<store::CampaignInfo> campaign = db.find_campaign_if_any(want);  // Error when ambiguous
+  if (!campaign && !characterization)
+    throw Error("{}: no campaign or characterization '{}' (see `modewise db list`)", db.path(), want);
   if (characterization && campaign)
     throw Error("{}: '{}' starts both characterization {} and campaign {}; give more digits", db.path(), want,
                 characterization->id, campaign->id);

@@ -20,6 +20,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // torchvision resnet18, ImageNet 224x224
     w.name = "resnet18";
+    w.ops_counted = 69;
+    w.kernels_counted = 69;  // one per counted op
     w.shape = "3x224x224";
     w.fwd_gflop = 3.64;  // 1.82 GMAC
     w.fwd_act_mb = 52;
@@ -41,6 +43,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // torchvision resnet50, ImageNet 224x224 (Pagoda: 8.2063 GFLOP, 235 MB activations)
     w.name = "resnet50";
+    w.ops_counted = 161;
+    w.kernels_counted = 161;  // one per counted op
     w.shape = "3x224x224";
     w.fwd_gflop = 8.21;
     w.fwd_act_mb = 235;
@@ -62,6 +66,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // torchvision mobilenet_v3_large, 224x224
     w.name = "mobilenetv3";
+    w.ops_counted = 215;
+    w.kernels_counted = 215;  // one per counted op
     w.aliases = {"mobnet", "mobilenet", "mobilenet_v3_large", "mobilenetv3-large"};
     w.shape = "3x224x224";
     w.fwd_gflop = 0.44;  // 0.22 GMAC
@@ -84,6 +90,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // ultralytics yolov8n, 640x640 (8.7 GFLOP), conv+bn fused, SiLU separate
     w.name = "yolov8n";
+    w.ops_counted = 190;
+    w.kernels_counted = 190;  // one per counted op
     w.aliases = {"yolo", "yolov8"};
     w.shape = "3x640x640";
     w.fwd_gflop = 8.7;
@@ -107,6 +115,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // bert-base-uncased, sequence 384 (SQuAD-style); 85 M encoder parameters
     w.name = "bert-base";
+    w.ops_counted = 250;
+    w.kernels_counted = 250;  // one per counted op
     w.aliases = {"bert_base", "bertbase"};
     w.shape = "seq 384";
     w.fwd_gflop = 70.7;  // 2 x 85 M x 384 tokens + attention 12 x 4 x 384^2 x 768
@@ -129,6 +139,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // bert-large-uncased, sequence 384; 302 M encoder parameters
     w.name = "bert-large";
+    w.ops_counted = 490;
+    w.kernels_counted = 490;  // one per counted op
     w.aliases = {"bert_large", "bertlarge", "bert"};
     w.shape = "seq 384";
     w.fwd_gflop = 246.5;  // 2 x 302 M x 384 + attention 24 x 4 x 384^2 x 1024
@@ -151,6 +163,8 @@ std::vector<WorkloadParams> build_catalog() {
   {
     WorkloadParams w;  // 2-layer LSTM classifier, hidden 256, embedding 256 (10 k vocabulary), sequence 32
     w.name = "lstm";
+    w.ops_counted = 5;
+    w.kernels_counted = 132;  // per layer an input GEMM + 2 per time step
     w.shape = "seq 32";
     w.fwd_gflop = 0.067;  // 2 layers x 32 steps x 2 x 4 x 256 x 512
     w.fwd_act_mb = 0.4;

@@ -19,6 +19,9 @@ struct WorkloadParams {
   double serial_steps = 0;      // dependent sequential steps per forward pass (RNN layers x time steps)
   double compute_flop_share = 0.95;  // share of FLOPs in conv/GEMM kernels (the rest: elementwise/norm)
   double compute_byte_share = 0.4;   // share of activation traffic in conv/GEMM kernels
+  // --- counted from the model (first principles): the neutral starting values of a calibration refit ---
+  double ops_counted = 0;       // operator calls per forward pass as counted (ops_fwd is the fitted effective count)
+  double kernels_counted = 0;   // GPU kernels per forward pass as counted (kernels_fwd is fitted)
   // --- calibrated (docs/EMULATOR.md, "Calibration") ---
   double compute_eff = 0.5;     // achieved fraction of peak FP32 FLOP/s in conv/GEMM kernels (large batch)
   double elementwise_eff = 0.1; // achieved fraction of peak FLOP/s in elementwise/norm kernels

@@ -104,6 +104,7 @@ ProfileTable build_table(const ProfileSource& source, const ModeLattice& lattice
 // A recorded profile holding both workloads (rows with task train and infer and their batch sizes).
 struct ReplayProblem {
   std::string device;  // the file's device column ("" when absent)
+  std::string provenance;  // of the rows used, replayed: "replayed (emulated)", "replayed (measured)", ... (profile.h)
   ModeLattice lattice;
   Workloads workloads;  // batch sizes resolved against the file
   std::shared_ptr<const ProfileTable> table;
@@ -122,6 +123,7 @@ struct Problem {
   std::string device_arg;
   std::string device;                   // device name ("" when a replay file has no device column)
   bool replayed = false;                // else emulated
+  std::string provenance;               // "emulated", or for a replay the origin kept: "replayed (emulated)", ...
   std::optional<device::DeviceSpec> spec;  // the emulated device
   std::string grid;                     // grid name, or "replay" for a file's modes
   ModeLattice lattice;

@@ -57,6 +57,9 @@ RenderedReport render_report(const ReportData& data, const ReportOptions& option
 
 // "emulated (sim:orin-agx)", "measured (jetson)", "replayed (replay:f.csv)", "imported from f.csv (measured)", ...
 std::string provenance_text(const std::string& provenance, const std::string& backend, const std::string& source = "");
+// The word for one point of a campaign in charts and captions: "measured", "emulated", "replayed (emulated)",
+// "replayed (measured)", else "profiled" (never "measured" for numbers that were not).
+std::string provenance_noun(const std::string& provenance);
 
 // Indices of the rows on the Pareto front of minimizing both x and y (ascending x). NaN points are ignored.
 std::vector<size_t> pareto_front(const std::vector<double>& x, const std::vector<double>& y);

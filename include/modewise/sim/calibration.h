@@ -60,6 +60,36 @@ CheckResult check_against_reference(const device::DeviceSpec& spec, const std::v
 std::string fit_to_reference(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
                              const Tolerance& tolerance = Tolerance{});
 
+// The number of parameters `fit_to_reference` fits for these points (11 global + 6 per workload with points) and
+// the number of targets they are fitted to (time and power of every point not excluded).
+int calibrated_parameter_count(const std::vector<ReferencePoint>& points);
+int calibration_target_count(const std::vector<ReferencePoint>& points);
+
+// Out-of-sample check of the calibration procedure (`sim-check --leave-one-out`). For each held-out group (a
+// workload's points, or one point), the parameters are refitted on the other points from NEUTRAL starting
+// values, with the prior pulling towards those neutral values (never towards the shipped constants, which were
+// fitted with the held-out points), and the held-out points are predicted. With HoldOut::workload the held-out
+// workload's own parameters have no data and keep their neutral values: the error a workload outside the
+// calibration set can expect. Neutral values: the geometric centre of each parameter's search range; ops and
+// kernels as counted from the model.
+enum class HoldOut { workload, point };
+
+struct LeaveOneOutResult {
+  HoldOut unit = HoldOut::workload;
+  Tolerance tolerance;
+  int parameters = 0;            // fitted in the full-data refit (the full set less `fixed`)
+  int targets = 0;               // of the full fit
+  int refits = 0;
+  CheckResult predicted;         // every point as predicted by the refit that did not see it
+  CheckResult neutral_in_sample; // the full-data refit from the same neutral start, on its own data
+  double seconds = 0;            // wall time of the whole check
+};
+// `fixed`: parameters held at their neutral values instead of fitted, by name ("kernels_fwd" for every workload's,
+// "framework.overlap_rho" for one): to see whether fewer parameters predict better. Unknown names: UsageError.
+LeaveOneOutResult leave_one_out(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
+                                const Tolerance& tolerance = Tolerance{}, HoldOut unit = HoldOut::workload,
+                                const std::vector<std::string>& fixed = {});
+
 // Default location of the reference file in the source tree.
 std::string default_reference_csv();
 
