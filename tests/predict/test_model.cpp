@@ -3,9 +3,11 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -138,18 +140,47 @@ TEST(Model, EveryTransferMethodRoundTripsThroughJson) {
   }
 }
 
+// Every fit method learns the workload: on modes it never saw, its time and power errors are a fraction of those
+// of the best constant guess (the training mean), and within a bound per method.
 TEST(Model, EveryFitMethodWorks) {
-  auto rows = synthetic_rows(orin(), SyntheticWorkload{}, sample_grid(orin(), 120, 5));
+  const auto train_modes = sample_grid(orin(), 120, 5);
+  auto rows = synthetic_rows(orin(), SyntheticWorkload{}, train_modes);
+  std::vector<device::PowerMode> held_out;
+  for (const auto& m : sample_grid(orin(), 400, 77))
+    if (std::find(train_modes.begin(), train_modes.end(), m) == train_modes.end() && held_out.size() < 80)
+      held_out.push_back(m);
+  ASSERT_EQ(held_out.size(), 80u);
+  const auto truth_rows = synthetic_rows(orin(), SyntheticWorkload{}, held_out);
+  std::vector<double> true_t, true_p, mean_t, mean_p;
+  double log_t = 0, log_p = 0;
+  for (const auto& r : rows) log_t += std::log(r.time_ms), log_p += std::log(r.power_w);
+  for (const auto& r : truth_rows) {
+    true_t.push_back(r.time_ms), true_p.push_back(r.power_w);
+    mean_t.push_back(std::exp(log_t / rows.size())), mean_p.push_back(std::exp(log_p / rows.size()));
+  }
+  const double const_t = mape_pct(mean_t, true_t), const_p = mape_pct(mean_p, true_p);
+  ASSERT_GT(const_t, 20);  // the modes differ enough for the check to mean something
+  ASSERT_GT(const_p, 10);
   for (const auto& method : fit_method_names()) {
     SCOPED_TRACE(method);
     FitOptions f = quick_fit();
     f.method = method;
-    f.train.epochs = 10;
+    f.train.epochs = 100;
     f.gbt.trees = 30;
     PerfModel m = fit_model(orin(), rows, f);
-    Predictions p = m.predict(orin(), {orin().maxn()});
-    EXPECT_GT(p.time_ms[0], 0);
     EXPECT_EQ(m.info.method, method);
+    Predictions p = m.predict(orin(), held_out);
+    const double err_t = mape_pct(p.time_ms, true_t), err_p = mape_pct(p.power_w, true_p);
+    std::printf("%s: held-out time MAPE %.1f%%, power %.1f%% (constant guess %.1f%%, %.1f%%)\n", method.c_str(), err_t,
+                err_p, const_t, const_p);
+    EXPECT_LT(err_t, 0.35 * const_t) << "held-out time MAPE " << err_t << "% vs constant " << const_t << "%";
+    EXPECT_LT(err_p, 0.35 * const_p) << "held-out power MAPE " << err_p << "% vs constant " << const_p << "%";
+    // per-method bounds, about 1.3x what each gets here (deterministic seeds): a method that learns less fails
+    const std::map<std::string, std::pair<double, double>> bound = {
+        {"mlp", {15, 11}}, {"linear", {17, 10}}, {"poly", {3, 4}}, {"gbt", {9, 9}}};
+    ASSERT_TRUE(bound.count(method)) << "add a bound for the new method";
+    EXPECT_LT(err_t, bound.at(method).first);
+    EXPECT_LT(err_p, bound.at(method).second);
   }
 }
 

@@ -29,10 +29,44 @@ TEST(Pareto, KeepsPointsNoOtherPointBeatsOnBothAxes) {
 TEST(Provenance, EveryKindIsNamed) {
   EXPECT_EQ(provenance_text("emulated", "sim:orin-agx"), "emulated (sim:orin-agx), not measured");
   EXPECT_EQ(provenance_text("measured", "jetson"), "measured (jetson)");
-  EXPECT_EQ(provenance_text("replayed", "replay:a.csv"), "replayed (replay:a.csv)");
+  EXPECT_EQ(provenance_text("replayed", "replay:a.csv"), "replayed (replay:a.csv), origin not recorded");
+  EXPECT_EQ(provenance_text("replayed (emulated)", "replay:a.csv"),
+            "replayed from emulated rows (replay:a.csv), not measured");
+  EXPECT_EQ(provenance_text("replayed (measured)", "replay:a.csv"), "replayed from measured rows (replay:a.csv)");
   EXPECT_EQ(provenance_text("measured", "import", "board.csv"), "imported from board.csv (measured)");
-  EXPECT_EQ(provenance_text("", "import", "x.csv"), "imported from x.csv (provenance unknown)");
-  EXPECT_EQ(provenance_text("", "nvml:0"), "provenance unknown (nvml:0)");
+  EXPECT_EQ(provenance_text("emulated", "import", "sim.csv"), "imported from sim.csv (emulated, not measured)");
+  EXPECT_EQ(provenance_text("replayed (emulated)", "import", "r.csv"),
+            "imported from r.csv (replayed (emulated), not measured)");
+  EXPECT_EQ(provenance_text("", "import", "x.csv"), "imported from x.csv (provenance unknown, not measured)");
+  EXPECT_EQ(provenance_text("", "nvml:0"), "provenance unknown (nvml:0), not measured");
+  EXPECT_EQ(provenance_noun("emulated"), "emulated");
+  EXPECT_EQ(provenance_noun("measured"), "measured");
+  EXPECT_EQ(provenance_noun("replayed (emulated)"), "replayed (emulated)");
+  EXPECT_EQ(provenance_noun("replayed"), "profiled");
+  EXPECT_EQ(provenance_noun("mixed"), "profiled");
+  EXPECT_EQ(provenance_noun(""), "profiled");
+}
+
+// The points of a campaign are named by where they come from: never "measured" for emulated or replayed numbers.
+TEST(Report, CampaignPointsAreNamedByProvenance) {
+  for (const char* prov : {"emulated", "replayed (emulated)", "measured", "replayed"}) {
+    SCOPED_TRACE(prov);
+    ReportData data;
+    auto c = test::sample_campaign("resnet50", 12);
+    c.info.provenance = prov;
+    data.campaigns.push_back(c);
+    auto r = render_report(data);
+    const std::string noun = provenance_noun(prov);
+    EXPECT_THAT(r.html, HasSubstr("Each grey point is one " + noun + " mode"));
+    EXPECT_THAT(r.html, HasSubstr(noun + " modes"));
+    EXPECT_THAT(r.html, HasSubstr("each red point is one " + noun + " mode"));
+    if (std::string(prov) != "measured") {
+      EXPECT_THAT(r.html, Not(HasSubstr("measured mode")));
+    }
+    if (profile::is_emulated_provenance(prov)) {
+      EXPECT_THAT(r.html, HasSubstr("not measured"));  // the provenance label on the section
+    }
+  }
 }
 
 TEST(Charts, ScaleColorGoesFromLightToDark) {
