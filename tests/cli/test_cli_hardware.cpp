@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -102,7 +103,24 @@ TEST(CliHardware, ModesOfTheDiscoveredBoard) {
   auto j = cli("--sysfs-root " + fake.root() + " modes --device jetson --json --grid fulcrum");
   ASSERT_EQ(j.rc, 0) << j.err;
   auto modes = nlohmann::json::parse(j.out);
-  EXPECT_GT(modes.size(), 0u);
+  // The fulcrum grid mapped onto this board's 306 + n*102 MHz GPU ladder: 114.75 and 318.75 both go to 306 (one
+  // kept), 522.75 -> 510, 726.75 -> 714, 930.75 -> 918, 1134.75 -> 1122, 1300.5 stays: 3 x 7 x 6 x 3 modes.
+  ASSERT_EQ(modes.size(), 3u * 7 * 6 * 3);
+  std::set<double> cores, cpu, gpu, emc;
+  for (const auto& m : modes) {
+    cores.insert(m["cores"].get<double>());
+    cpu.insert(m["cpu_mhz"].get<double>());
+    gpu.insert(m["gpu_mhz"].get<double>());
+    emc.insert(m["emc_mhz"].get<double>());
+  }
+  EXPECT_EQ(cores, (std::set<double>{4, 8, 12}));
+  EXPECT_EQ(cpu, (std::set<double>{422.4, 729.6, 1036.8, 1344, 1651.2, 1958.4, 2201.6}));
+  EXPECT_EQ(gpu, (std::set<double>{306, 510, 714, 918, 1122, 1300.5}));
+  EXPECT_EQ(emc, (std::set<double>{665.6, 2133, 3199}));
+  EXPECT_EQ(modes.front(), nlohmann::json::parse(R"({"cores":4,"cpu_mhz":422.4,"gpu_mhz":306,"emc_mhz":665.6})"));
+  EXPECT_EQ(modes.back(), nlohmann::json::parse(R"({"cores":12,"cpu_mhz":2201.6,"gpu_mhz":1300.5,"emc_mhz":3199})"));
+  EXPECT_NE(j.err.find("grid 'fulcrum': 1 value(s) have no close match"), std::string::npos) << j.err;
+  EXPECT_NE(j.err.find("gpu 114.75 -> 306"), std::string::npos) << j.err;
   auto d = cli("--sysfs-root " + fake.root() + " modes --device jetson --describe");
   EXPECT_EQ(nlohmann::json::parse(d.out)["name"], "orin-agx");
   modewise::testing::TempDir empty;
@@ -128,7 +146,7 @@ TEST(CliHardware, TegrastatsToJsonLines) {
   // stdin, CSV
   auto csv = cli("tegrastats - --csv", "", fixture("tegrastats/nano-jp4.log"));
   ASSERT_EQ(csv.rc, 0) << csv.err;
-  EXPECT_NE(csv.out.find("2746,POM_5V_IN"), std::string::npos) << csv.out;
+  EXPECT_NE(csv.out.find("2746,input rail POM_5V_IN"), std::string::npos) << csv.out;
   // A bad line: exit 1 naming file:line, or skipped with --skip-bad.
   TempDir dir;
   std::ofstream(dir / "bad.log") << slurp(fixture("tegrastats/nano-jp4.log")) << "garbage line\n";
