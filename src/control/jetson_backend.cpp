@@ -118,8 +118,17 @@ class NvmlBackend : public device::Backend {
       spec_.emc_mhz.clear();
       spec_.gpu_mhz.clear();
     }
-    if (spec_.gpu_mhz.empty()) spec_.gpu_mhz = {dev_.max_clock_mhz(telemetry::NvmlClock::graphics)};
-    if (spec_.emc_mhz.empty()) spec_.emc_mhz = {dev_.max_clock_mhz(telemetry::NvmlClock::memory)};
+    try {
+      if (spec_.gpu_mhz.empty()) spec_.gpu_mhz = {dev_.max_clock_mhz(telemetry::NvmlClock::graphics)};
+      if (spec_.emc_mhz.empty()) spec_.emc_mhz = {dev_.max_clock_mhz(telemetry::NvmlClock::memory)};
+      (void)dev_.clock_mhz(telemetry::NvmlClock::graphics);
+    } catch (const telemetry::NvmlError& e) {
+      if (e.kind() != telemetry::NvmlErrorKind::not_supported) throw;
+      // NVML on a Jetson (JetPack 6/7) initializes, then answers NotSupported for clocks and power.
+      throw Error("nvml:{}: NVML answers NotSupported for the GPU clocks ({}); on a Jetson use --device jetson, which "
+                  "reads the board's clock tables and its INA power rails",
+                  o_.index, e.what());
+    }
     spec_.rails = {"total"};
   }
 
@@ -168,7 +177,9 @@ class NvmlBackend : public device::Backend {
     check_interrupt();
     if (w.command.empty())
       throw Error("the nvml backend runs your own workload: pass --command \"python train.py ...\" (docs/HARDWARE.md)");
-    auto sensor = telemetry::make_nvml_sensor(nvml_, o_.index);
+    // Power from NVML, or from the INA rails where NVML answers NotSupported (the sensor's name says which).
+    auto sensor = telemetry::open_power_sensor(fmt::format("nvml:{}", o_.index), root_);
+    if (o_.log && sensor->name() != fmt::format("nvml:{}", o_.index)) o_.log("power source: " + sensor->name());
     CommandOptions co;
     co.sample_interval_s = o_.sample_interval_s;
     co.env = workload_env(w, current_mode());

@@ -110,4 +110,19 @@ TEST(NvmlBackend, ReadsWithoutWritesAndLocksClocksOnlyWhenAllowed) {
   ::unsetenv("FAKE_NVML_ALLOW_SET");
   ::unsetenv("MODEWISE_NVML_LIBRARY");
 }
+
+TEST(NvmlBackend, NvmlOnAJetsonAnsweringNotSupportedPointsToTheJetsonBackend) {
+  ::setenv("MODEWISE_NVML_LIBRARY", MODEWISE_FAKE_NVML, 1);
+  ::setenv("FAKE_NVML_JETSON", "1", 1);
+  NvmlOptions o;
+  try {
+    make_nvml_backend(o);
+    ADD_FAILURE() << "NVML answering NotSupported was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("NotSupported for the GPU clocks"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--device jetson"), std::string::npos) << e.what();
+  }
+  ::unsetenv("FAKE_NVML_JETSON");
+  ::unsetenv("MODEWISE_NVML_LIBRARY");
+}
 #endif
