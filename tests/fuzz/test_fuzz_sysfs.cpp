@@ -19,7 +19,10 @@ TEST(FuzzSysfsValues, TablesAndListsParseOrFailWithAnError) {
 TEST(FuzzSysfsValues, ReleaseAndModelNeverThrow) {
   fuzz::Mutator m(0x4e1);
   std::vector<std::string> seeds = {"# R35 (release), REVISION: 2.1, GCID: 32413640, BOARD: t186ref",
-                                    "NVIDIA Jetson AGX Orin Developer Kit", "Jetson-AGX"};
+                                    "# R38 (release), REVISION: 2.0, GCID: 41844464, BOARD: generic",
+                                    "NVIDIA Jetson AGX Orin Developer Kit", "Jetson-AGX",
+                                    "NVIDIA Jetson AGX Thor Developer Kit",
+                                    "NVIDIA Jetson Orin Nano Engineering Reference Developer Kit Super"};
   for (int i = 0; i < fuzz::kInputs; ++i) {
     std::string in = i % 2 ? m.random_string(80) : m.mutate(seeds[m.below(seeds.size())]);
     std::string r = control::parse_l4t_release(in);
@@ -27,5 +30,7 @@ TEST(FuzzSysfsValues, ReleaseAndModelNeverThrow) {
       ASSERT_EQ(r[0], 'R');
     }
     (void)control::builtin_for_model(in);
+    (void)control::jetpack_for_release(r);
+    (void)control::jetpack_for_release(in);
   }
 }
