@@ -43,6 +43,7 @@ class JetsonBackend : public device::Backend {
 
   std::string name() const override { return "jetson"; }
   device::Provenance provenance() const override { return device::Provenance::measured; }
+  std::string total_rule() const override { return board_.total_rule; }
   const device::DeviceSpec& spec() const override { return spec_; }
 
   void apply(const device::PowerMode& mode) override {
@@ -144,6 +145,7 @@ class NvmlBackend : public device::Backend {
 
   std::string name() const override { return spec_.name; }
   device::Provenance provenance() const override { return device::Provenance::measured; }
+  std::string total_rule() const override { return "GPU board power (NVML)"; }
   const device::DeviceSpec& spec() const override { return spec_; }
 
   void apply(const device::PowerMode& mode) override {

@@ -51,6 +51,25 @@ TEST(JetsonBackend, AppliesRunsTheUsersCommandAndRestores) {
   EXPECT_TRUE(std::filesystem::is_empty(state.path()));
 }
 
+TEST(JetsonBackend, ThorRunUsesTheIna238VinAsTheTotalAndSaysSo) {
+  FakeSysfs fake(Board::thor_jp7);
+  TempDir state;
+  JetsonOptions o;
+  o.sysfs_root = fake.root();
+  o.state_dir = state.path();
+  fake.set_rail_mw("VIN", 60000);
+  fake.set_rail_mw("VDD_GPU", 25000);
+  auto backend = make_jetson_backend(o);
+  EXPECT_EQ(backend->total_rule(), "input rail VIN");
+  EXPECT_EQ(backend->spec().gpu_mhz.back(), 1575);
+  device::WorkloadRequest w;
+  w.command = "printf 'mb 0 5\\nmb 0 5\\n' > \"$MODEWISE_PIPE\"";
+  backend->apply(backend->spec().maxn());
+  auto trace = backend->run(w, 2);
+  ASSERT_FALSE(trace.power.empty());
+  EXPECT_NEAR(trace.power[0].power_w, 60.0, 1e-9);  // VIN, sub-rails not added
+}
+
 TEST(JetsonBackend, OptionsFromEnvironment) {
   ::setenv("MODEWISE_SETTLE_S", "0.5", 1);
   ::setenv("MODEWISE_SAMPLE_INTERVAL_MS", "2", 1);

@@ -54,6 +54,9 @@ class Backend {
   virtual ~Backend() = default;
   virtual std::string name() const = 0;  // "sim:orin-agx", "replay:file.csv", "jetson"
   virtual Provenance provenance() const = 0;
+  // How the board total in PowerSample::power_w is formed, for metadata ("total_rule" in profile --json):
+  // "input rail VIN", "sum of rails", "GPU board power (NVML)", ... "" when the backend does not say.
+  virtual std::string total_rule() const { return ""; }
   virtual const DeviceSpec& spec() const = 0;
   // Set the power mode. Throws Error for a mode the board lacks.
   virtual void apply(const PowerMode& mode) = 0;
