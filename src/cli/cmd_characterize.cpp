@@ -17,6 +17,7 @@
 #include "modewise/device/grid.h"
 #include "modewise/profile/characterize.h"
 #include "modewise/profile/replay.h"
+#include "modewise/profile/shard.h"
 #include "modewise/sim/emulator.h"
 #include "modewise/store/characterizations.h"
 #include "modewise/store/store.h"
@@ -34,6 +35,7 @@ struct CharacterizeOptions {
   int settle_ms = -1;
   uint64_t seed = 1;
   bool no_db = false, json = false, no_drop_caches = false;
+  std::string shard;  // --shard K/N | auto/N: this board's part of the swept modes (docs/FLEET.md)
 };
 
 std::string command_line(const CharacterizeOptions& o) {
@@ -44,6 +46,7 @@ std::string command_line(const CharacterizeOptions& o) {
   for (const auto& w : o.sweeps) s += " --sweep " + w;
   for (const auto& p : o.storage_paths) s += " --storage-path " + p;
   if (o.epochs > 0) s += fmt::format(" --epochs {}", o.epochs);
+  if (!o.shard.empty()) s += " --shard " + o.shard;
   return s + fmt::format(" --dataset-samples {} --minibatches {} --seed {} --out {}", o.dataset_samples,
                          o.minibatches, o.seed, o.out);
 }
@@ -114,6 +117,7 @@ void check_against_backend(device::Backend& backend, const profile::Characteriza
 
 void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
   check_options(o);
+  if (!o.out.empty() && o.out != "-") util::check_output_path(o.out);
   auto backend = open_backend_arg(o.device, g, o.seed);
   note_provenance(*backend);
   const bool measured = backend->provenance() == device::Provenance::measured;
@@ -132,6 +136,20 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
   if (measured) spec.axes.storage = {"default"};  // a real board's dataset stays where the command reads it
   for (const auto& s : o.sweeps) profile::parse_sweep(s, backend->spec(), spec.axes);
   if (spec.axes.modes.empty()) spec.axes.modes = {{"maxn", backend->spec().maxn()}};
+  if (!o.shard.empty()) {  // the mode axis split like profile --shard; the other axes stay whole
+    profile::Shard shard = profile::parse_shard(o.shard);
+    if (shard.sharded()) {
+      if (static_cast<size_t>(shard.count) > spec.axes.modes.size())
+        throw UsageError("--shard {}: the sweep has {} mode{}, fewer than the {} shards (--shard splits the swept "
+                         "modes)", shard.label(), spec.axes.modes.size(), spec.axes.modes.size() == 1 ? "" : "s",
+                         shard.count);
+      std::vector<profile::NamedMode> mine;
+      for (size_t i : profile::shard_positions(spec.axes.modes.size(), shard)) mine.push_back(spec.axes.modes[i]);
+      info(fmt::format("shard {} (K from {}): {} of the {} swept modes", shard.label(), shard.source, mine.size(),
+                       spec.axes.modes.size()));
+      spec.axes.modes = std::move(mine);
+    }
+  }
   spec.minibatches = o.minibatches;
   spec.epochs = o.epochs;
   spec.dataset_samples = o.dataset_samples;
@@ -196,6 +214,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
     }
   }
   progress.finish();
+  out.commit();  // --out is replaced only now: a failed run leaves an existing file as it was
   if (chars) chars->close(spec.id(), result.stopped ? "stopped" : "done", "");
   info(fmt::format("characterization {}: {} of {} configurations done ({} resumed, {} profiled now) in {}; numbers "
                    "are {}",
@@ -244,18 +263,23 @@ Registrar reg(25, "characterize", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--epochs", o->epochs,
                   "Measure this many whole epochs per configuration (default 0: a window of --minibatches, per-epoch "
                   "numbers scaled from it)");
-  cmd->add_option("--dataset-samples", o->dataset_samples, "Samples per epoch")->capture_default_str();
+  cmd->add_option("--dataset-samples", o->dataset_samples, "Samples per epoch")->capture_default_str()
+      ->check(CLI::Range(1, 1000000000));
   cmd->add_option("--minibatches", o->minibatches, "Minibatches measured per configuration after warm-up")
       ->capture_default_str();
   cmd->add_option("--warmup-allowance", o->warmup_allowance, "Extra minibatches per run to cover warm-up")
       ->capture_default_str();
-  cmd->add_option("--settle-ms", o->settle_ms, "Wait after setting each mode (default: 10000 on a real board, else 0)");
+  cmd->add_option("--settle-ms", o->settle_ms, "Wait after setting each mode (default: 10000 on a real board, else 0)")
+      ->check(CLI::Range(0, 3600000));
   cmd->add_option("--task", o->task, "train or infer")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Seed of the emulator")->capture_default_str();
   cmd->add_option("--out", o->out, "Output CSV, one row per configuration ('-' for stdout)")->capture_default_str();
   cmd->add_flag("--no-drop-caches", o->no_drop_caches, "Real board: do not drop the page cache before each run");
   cmd->add_flag("--no-db", o->no_db, "Do not use the store (cannot be resumed or reported)");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout at the end (needs --out FILE)");
+  cmd->add_option("--shard", o->shard,
+                  "K/N: sweep only the K-th (0-based) of N interleaved parts of the swept modes (one board of a "
+                  "fleet); auto/N: K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (docs/FLEET.md)");
   cmd->footer(
       "Each (batch size, workers, storage) is one profiling campaign over the swept modes, kept in the store (--db);\n"
       "rerunning the same command resumes. `modewise report` draws heat maps and stall breakdowns of it.");

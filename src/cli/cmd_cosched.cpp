@@ -98,10 +98,13 @@ struct PlanOptions : ProblemOptions {
   double noise_pct = 0;
   uint64_t seed = 1;
   int max_modes = 0;  // 0: the strategy's default
+  bool max_modes_given = false;
 };
 
 void run_plan(const PlanOptions& o) {
-  const std::vector<int> sizes = util::parse_int_list(o.infer_batch_sizes, "--infer-batch-sizes");
+  const std::vector<int> sizes = parse_int_list_arg(o.infer_batch_sizes, "--infer-batch-sizes", 1, 65536);
+  if (o.max_modes_given) check_int_range(o.max_modes, "--max-modes", 1, 1000000);
+  check_int_range(o.train_batch_size, "--train-batch-size", 1, 65536);
   const cosched::Strategy strategy = cosched::parse_strategy(o.strategy);
   const cosched::Budget budget{o.arrival_rate, o.latency_ms, o.power_w};
   cosched::validate_budget(budget);
@@ -357,13 +360,14 @@ Registrar reg(70, "cosched", [](CLI::App& app, GlobalOptions&) {
                   ->capture_default_str();
   plan->add_option("--strategy", po->strategy, "exhaustive, gmd (<=15 modes), als (<=50 modes), random, powertrain")
       ->capture_default_str();
-  plan->add_option("--max-modes", po->max_modes, "Profiling budget of gmd/als/random/powertrain (default 15/50/15/50)");
+  auto* max_modes_opt = plan->add_option("--max-modes", po->max_modes, "Profiling budget of gmd/als/random/powertrain (default 15/50/15/50)");
   plan->add_option("--noise-pct", po->noise_pct, "Emulated measurement noise (relative sd, %) of each profiled value")
       ->capture_default_str();
   plan->add_option("--seed", po->seed, "Seed of noise and random sampling")->capture_default_str();
   plan->add_flag("--json", po->json, "JSON output (feasible: false with nearest_miss when nothing meets both budgets)");
-  plan->callback([po, ibs, plan] {
+  plan->callback([po, ibs, plan, max_modes_opt] {
     po->infer_batches_given = ibs->count() > 0;
+    po->max_modes_given = max_modes_opt->count() > 0;
     po->train_batch_given = plan->get_option("--train-batch-size")->count() > 0;
     run_plan(*po);
   });

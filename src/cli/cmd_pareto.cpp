@@ -36,6 +36,8 @@ void run_pareto(const ParetoCliOptions& o, const GlobalOptions& g) {
     w.row({std::to_string(modes[i].cores), format_number(modes[i].cpu_mhz), format_number(modes[i].gpu_mhz),
            format_number(modes[i].emc_mhz), format_number(p.time_ms[i]), format_number(p.power_w[i]),
            format_number(p.energy_j(i)), provenance});
+  if (!o.svg.empty()) util::check_output_path(o.svg);  // before --out is replaced
+  out.commit();
   info(fmt::format("Pareto front: {} of {} modes of {}, from {:.1f} W / {:.1f} ms to {:.1f} W / {:.1f} ms",
                    front.size(), modes.size(), spec.name, p.power_w[front.front()], p.time_ms[front.front()],
                    p.power_w[front.back()], p.time_ms[front.back()]));

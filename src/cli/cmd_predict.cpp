@@ -33,6 +33,7 @@ void run_predict(const PredictCliOptions& o, const GlobalOptions& g) {
   for (size_t i = 0; i < modes.size(); ++i)
     w.row({std::to_string(modes[i].cores), format_number(modes[i].cpu_mhz), format_number(modes[i].gpu_mhz),
            format_number(modes[i].emc_mhz), format_number(p.time_ms[i]), format_number(p.power_w[i]), provenance});
+  out.commit();
   if (!out.is_stdout()) info(fmt::format("predicted {} modes of {}; wrote {}", modes.size(), spec.name, o.out));
 }
 

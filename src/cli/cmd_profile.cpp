@@ -1,6 +1,7 @@
 // modewise profile: measure a workload at a list of power modes (a campaign), resumable after any interruption.
 // Rows go to --out as each mode completes; every finished mode is kept in the store (--db) first, so rerunning
 // the same command after a crash or kill resumes where it stopped. docs/PROFILING.md.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstring>
@@ -17,7 +18,9 @@
 #include "cli/device_arg.h"
 #include "modewise/device/grid.h"
 #include "modewise/profile/campaign.h"
+#include "modewise/profile/board_id.h"
 #include "modewise/profile/replay.h"
+#include "modewise/profile/shard.h"
 #include "modewise/sim/emulator.h"
 #include "modewise/store/store.h"
 #include "modewise/util/error.h"
@@ -36,11 +39,13 @@ struct ProfileOptions {
   int minibatches = 40;
   int warmup_allowance = 10;
   int settle_ms = -1;  // -1: 10 s on a measured backend, 0 otherwise
+  bool settle_given = false;
   std::string out;
   std::string command;
   int workers = 4;
   std::string storage = "nvme";
   bool no_db = false, json = false;
+  std::string shard, board;  // --shard K/N | auto/N, --board NAME (docs/FLEET.md)
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -58,6 +63,8 @@ std::string command_line(const ProfileOptions& o) {
   if (o.grid_given) s += " --grid " + o.grid;
   s += fmt::format(" --seed {} --minibatches {} --out {}", o.seed, o.minibatches, o.out);
   if (!o.command.empty()) s += fmt::format(" --command '{}'", o.command);
+  if (!o.shard.empty()) s += " --shard " + o.shard;
+  if (!o.board.empty()) s += " --board " + o.board;
   return s;
 }
 
@@ -67,6 +74,11 @@ void check_options(const ProfileOptions& o) {
   if (o.minibatches < 1) throw UsageError("--minibatches: expected at least 1, found {}", o.minibatches);
   if (o.warmup_allowance < 0) throw UsageError("--warmup-allowance: expected 0 or more, found {}", o.warmup_allowance);
   if (o.workers < 0) throw UsageError("--workers: expected 0 or more, found {}", o.workers);
+  if (o.settle_given && o.settle_ms < 0) throw UsageError("--settle-ms: expected 0 or more, found {}", o.settle_ms);
+  static const char* kStorage[] = {"sd", "emmc", "ssd", "nvme", "hdd"};
+  if (std::find(std::begin(kStorage), std::end(kStorage), o.storage) == std::end(kStorage))
+    throw UsageError("--storage: expected one of sd, emmc, ssd, nvme, hdd, found '{}'", o.storage);
+  if (!o.out.empty() && o.out != "-") util::check_output_path(o.out);
   if (o.json && (o.out == "-" || o.out.empty()))
     throw UsageError("--json prints a summary on stdout: write the rows to a file with --out FILE.csv");
   if (util::trim(o.workload).empty()) throw UsageError("--workload: expected a workload name");
@@ -137,6 +149,7 @@ void print_summary(const profile::CampaignOutcome& out, const std::string& prove
 
 void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   check_options(o);
+  profile::Shard shard = o.shard.empty() ? profile::Shard{} : profile::parse_shard(o.shard);
   check_device_arg(o.device);
   auto backend = open_backend_arg(o.device, g, o.seed);
   note_provenance(*backend);
@@ -156,6 +169,12 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   spec.workload = w;
   spec.modes = campaign_modes(*backend, o, w);
   check_modes(*backend, w, spec.modes);
+  const size_t whole = spec.modes.size();
+  profile::apply_shard(spec, shard);  // the shard's modes; its identity names the shard and the whole list
+  spec.board = profile::board_identity(o.board, g.sysfs_root, backend->provenance() == device::Provenance::measured).name;
+  if (shard.sharded())
+    info(fmt::format("shard {} (K from {}) on board {}: {} of the {} modes", shard.label(), shard.source, spec.board,
+                     spec.modes.size(), whole));
   spec.minibatches = o.minibatches;
   spec.warmup_allowance = o.warmup_allowance;
   spec.seed = o.seed;
@@ -208,12 +227,15 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   StopSignals signals("mode");
   profile::CampaignOutcome result = profile::run_campaign(*backend, spec, *log, options, cb);
   if (progress) progress->finish();
+  out.commit();  // --out is replaced only now: a run that fails leaves an existing file as it was
   print_summary(result, spec.provenance);
   if (o.json) {
     nlohmann::json j = {{"campaign", result.id},     {"modes_total", result.total},   {"resumed", result.resumed},
                         {"profiled", result.measured}, {"stopped", result.stopped},   {"elapsed_s", result.elapsed_s},
                         {"out", o.out},               {"provenance", spec.provenance}};
     if (db) j["db"] = db->path();
+    j["board"] = spec.board;
+    if (shard.sharded()) j["shard"] = shard.label();
     std::cout << j.dump() << "\n";
   }
   if (result.stopped)
@@ -244,19 +266,26 @@ Registrar reg(20, "profile", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--minibatches", o->minibatches, "Minibatches measured per mode after warm-up")->capture_default_str();
   cmd->add_option("--warmup-allowance", o->warmup_allowance, "Extra minibatches run per mode to cover warm-up")
       ->capture_default_str();
-  cmd->add_option("--settle-ms", o->settle_ms,
-                  "Wait after setting each mode before running (default: 10000 on a real board, 0 otherwise)");
+  auto* settle = cmd->add_option("--settle-ms", o->settle_ms,
+                                 "Wait after setting each mode before running (default: 10000 on a real board, 0 otherwise)");
   cmd->add_option("--out", o->out, "Output CSV (profile schema; '-' for stdout), rewritten on resume")->required();
   cmd->add_option("--command", o->command, "Command run per mode on a real board (jetson backend)");
   cmd->add_option("--workers", o->workers, "DataLoader worker processes")->capture_default_str();
   cmd->add_option("--storage", o->storage, "Dataset storage medium: sd, emmc, ssd, nvme, hdd")->capture_default_str();
   cmd->add_flag("--no-db", o->no_db, "Do not use the store (the campaign cannot be resumed)");
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout at the end");
+  cmd->add_option("--shard", o->shard,
+                  "K/N: profile only the K-th (0-based) of N balanced, interleaved parts of the mode list (one board "
+                  "of a fleet); auto/N: K from SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (docs/FLEET.md)");
+  cmd->add_option("--board", o->board,
+                  "Board name for the rows' board column (default: the device-tree serial number on a real board, "
+                  "else the host name)");
   cmd->footer(
       "The store is --db PATH (before or after `profile`), $MODEWISE_DB, or ~/.local/share/modewise/modewise.db.\n"
       "Rerunning the same command resumes an interrupted campaign without re-measuring finished modes.");
-  cmd->callback([o, grid, &g] {
+  cmd->callback([o, grid, settle, &g] {
     o->grid_given = grid->count() > 0;
+    o->settle_given = settle->count() > 0;
     run_profile(*o, g);
   });
 });

@@ -37,7 +37,8 @@ void run_report(const ReportCliOptions& o, const GlobalOptions& g) {
   if (o.out.empty()) throw UsageError("--out: expected an HTML file name (or '-' for stdout)");
   if (o.json && o.out == "-") throw UsageError("--json prints a summary on stdout: write the page with --out FILE.html");
   if (o.max_rows < 1) throw UsageError("--max-rows: expected at least 1");
-  store::Store db(db_path_or_default(g.db_path), /*create=*/false);
+  if (o.out != "-") util::check_output_path(o.out);
+  store::Store db(db_path_for_reading(g.db_path), store::Store::ReadOnly{});
   report::ReportData data = report::load_report_data(db, o.campaign);
   report::ReportOptions options;
   options.title = o.title;
@@ -49,11 +50,7 @@ void run_report(const ReportCliOptions& o, const GlobalOptions& g) {
   if (o.out == "-") {
     std::cout << page.html;
   } else {
-    std::ofstream f(o.out, std::ios::binary);
-    if (!f) throw Error("cannot write '{}': {}", o.out, std::strerror(errno));
-    f << page.html;
-    f.flush();
-    if (!f) throw Error("cannot write '{}': {}", o.out, std::strerror(errno));
+    util::write_file_atomically(o.out, page.html, /*binary=*/true);
   }
   info(fmt::format("wrote {}: {} plots, {} tables ({} characterization{}, {} campaign{}; {} KB)",
                    o.out == "-" ? "the report to stdout" : o.out, page.plots, page.tables,

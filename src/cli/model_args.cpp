@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "cli/device_arg.h"
 #include "modewise/device/grid.h"
+#include "modewise/profile/profile_validator.h"
 #include "modewise/util/error.h"
 
 namespace modewise::cli {
@@ -34,14 +35,25 @@ std::vector<profile::ProfileRow> load_profile_rows(const std::string& path, cons
 device::DeviceSpec device_for_rows(const std::string& device_arg, const std::vector<profile::ProfileRow>& rows,
                                    const std::string& path, const GlobalOptions& g) {
   const std::string& in_file = rows.front().device;
+  device::DeviceSpec spec;
   if (!device_arg.empty()) {
-    device::DeviceSpec spec = resolve_device_arg(device_arg, g);
+    spec = resolve_device_arg(device_arg, g);
     if (!in_file.empty() && in_file != spec.name)
       throw Error("{}: the rows are for device '{}', but --device is '{}'", path, in_file, spec.name);
-    return spec;
+  } else {
+    if (in_file.empty()) throw UsageError("{} has no device column: name the device with --device", path);
+    spec = device::resolve_device(in_file);
   }
-  if (in_file.empty()) throw UsageError("{} has no device column: name the device with --device", path);
-  return device::resolve_device(in_file);
+  // Every mode must exist on that device (its core counts and clock tables), also for files without a device
+  // column whose device came from --device.
+  profile::Profile p;
+  p.source = path;
+  p.rows = rows;
+  profile::ValidationOptions check;
+  check.device = &spec;
+  check.reject_duplicates = false;  // the file was checked for them when it was read
+  profile::validate_profile(p, check);
+  return spec;
 }
 
 void add_mode_choice(CLI::App* cmd, ModeChoice& c, bool allow_modes_file) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "modewise/util/atomic_file.h"
 #include "modewise/util/csv.h"
 #include "modewise/util/error.h"
 #include "modewise/util/strings.h"
@@ -211,10 +212,7 @@ PerfModel PerfModel::from_json(const nlohmann::json& j, const std::string& sourc
 }
 
 void save_model(const PerfModel& model, const std::string& path) {
-  std::ofstream out(path);
-  if (!out) throw Error("cannot write '{}': {}", path, std::strerror(errno));
-  out << model.to_json().dump() << "\n";
-  if (!out) throw Error("cannot write '{}': {}", path, std::strerror(errno));
+  util::write_file_atomically(path, model.to_json().dump() + "\n");  // a failed write leaves an old model as it was
 }
 
 PerfModel load_model(const std::string& path) {

@@ -40,6 +40,7 @@ std::string CampaignSpec::identity() const {
   }
   s += "\n";
   if (!fingerprint.empty()) s += "fingerprint=" + fingerprint + "\n";
+  if (!shard.empty()) s += fmt::format("shard={}\nfull_modes={}\nfull_list={}\n", shard, full_modes, full_list);
   return s;
 }
 
@@ -75,6 +76,7 @@ ProfileRow make_row(const CampaignSpec& spec, const PowerMode& mode, const RunSu
   r.power_sd_w = s.power_sd_w;
   r.samples = s.samples;
   r.provenance = spec.provenance;
+  r.board = spec.board;
   auto put = [&](const char* name, double v) {
     if (!std::isnan(v)) r.metrics[name] = v;
   };
@@ -115,6 +117,7 @@ CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec,
   if (spec.minibatches < 1) throw UsageError("--minibatches must be at least 1, found {}", spec.minibatches);
   if (spec.warmup_allowance < 0)
     throw UsageError("--warmup-allowance must be 0 or more, found {}", spec.warmup_allowance);
+  MW_CHECK(spec.positions.empty() || spec.positions.size() == spec.modes.size());
   std::unordered_map<PowerMode, size_t, device::PowerModeHash> index;
   for (size_t i = 0; i < spec.modes.size(); ++i)
     if (auto [it, fresh] = index.emplace(spec.modes[i], i); !fresh)
@@ -146,7 +149,7 @@ CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec,
       backend.apply(spec.modes[i]);
       settle(options.settle_ms, options.stop);
       ModeResult result;
-      result.mode_index = i;
+      result.mode_index = spec.positions.empty() ? i : spec.positions[i];
       result.trace = backend.run(spec.workload, spec.minibatches + spec.warmup_allowance);
       result.summary = summarize_run(result.trace, spec.minibatches, options.warmup);
       result.row = make_row(spec, spec.modes[i], result.summary);

@@ -1,4 +1,5 @@
 #include "modewise/profile/profile.h"
+#include "modewise/profile/profile_validator.h"
 
 #include <cerrno>
 #include <cmath>
@@ -122,7 +123,7 @@ Profile parse_profile_csv(const util::CsvTable& t) {
   auto c_device = t.column("device"), c_workload = t.column("workload"), c_task = t.column("task"),
        c_bs = t.column("batch_size");
   auto c_energy = t.column("energy_j"), c_tsd = t.column("time_sd_ms"), c_psd = t.column("power_sd_w"),
-       c_samples = t.column("samples"), c_prov = t.column("provenance");
+       c_samples = t.column("samples"), c_prov = t.column("provenance"), c_board = t.column("board");
   p.has_workload_columns = c_workload.has_value();
   std::vector<std::pair<std::string, size_t>> metric_cols;
   for (const auto& m : known_metric_columns())
@@ -131,6 +132,7 @@ Profile parse_profile_csv(const util::CsvTable& t) {
   for (const auto& r : t.rows) {
     ProfileRow row;
     row.mode = parse_mode(t, r, mode_cols);
+    row.line = r.line;
     row.time_ms = positive(t, r, c_time);
     row.power_w = positive(t, r, c_power);
     if (c_device) row.device = util::trim(r.fields[*c_device]);
@@ -150,7 +152,11 @@ Profile parse_profile_csv(const util::CsvTable& t) {
     row.power_sd_w = optional_number(t, r, c_psd);
     double samples = optional_number(t, r, c_samples);
     row.samples = std::isnan(samples) ? 0 : static_cast<int>(samples);
+    if (!std::isnan(samples) && !(samples >= 0 && samples <= 1e9 && samples == std::floor(samples)))
+      throw Error("{}: expected a whole number of samples from 0 to 1e9, found '{}'", t.where(r, *c_samples),
+                  util::trim(r.fields[*c_samples]));
     if (c_prov) row.provenance = util::trim(r.fields[*c_prov]);
+    if (c_board) row.board = util::trim(r.fields[*c_board]);  // older files have no board column
     for (const auto& [name, col] : metric_cols) {
       double v = optional_number(t, r, col);
       if (!std::isnan(v)) row.metrics[name] = v;
@@ -159,6 +165,10 @@ Profile parse_profile_csv(const util::CsvTable& t) {
   }
   if (p.rows.empty()) throw Error("{}: no data rows (expected one row per power mode)", t.source);
   return p;
+  ValidationOptions check;
+  // A characterization CSV repeats modes, told apart by its swept columns (workers, storage, ...).
+  check.reject_duplicates = !t.column("workers") && !t.column("storage");
+  validate_profile(p, check);
 }
 
 Profile read_profile_csv(const std::string& path) { return parse_profile_csv(util::read_csv_file(path)); }
@@ -201,7 +211,7 @@ ProfileWriter::ProfileWriter(std::ostream& out, std::vector<std::string> metric_
 std::vector<std::string> ProfileWriter::columns(const std::vector<std::string>& metric_columns) {
   std::vector<std::string> cols = {"device",  "workload", "task",    "batch_size", "cores",
                                    "cpu_mhz", "gpu_mhz",  "emc_mhz", "time_ms",    "power_w",
-                                   "energy_j", "time_sd_ms", "power_sd_w", "samples", "provenance"};
+                                   "energy_j", "time_sd_ms", "power_sd_w", "samples", "provenance", "board"};
   cols.insert(cols.end(), metric_columns.begin(), metric_columns.end());
   return cols;
 }
@@ -226,7 +236,8 @@ void ProfileWriter::write(const ProfileRow& r) {
                                 format_number(r.time_sd_ms),
                                 format_number(r.power_sd_w),
                                 r.samples ? std::to_string(r.samples) : "",
-                                r.provenance};
+                                r.provenance,
+                                r.board};
   for (const auto& m : metrics_) {
     auto it = r.metrics.find(m);
     f.push_back(it == r.metrics.end() ? "" : format_number(it->second));

@@ -265,6 +265,7 @@ void render_campaign(Page& page, const CampaignReport& c, const ReportOptions& o
   knob_charts(page, c, prov);
   roofline_chart(page, c, prov);
   tables(page, c, prov, o);
+  render_board_spread(page, c, prov);  // merged fleet campaigns only
   page.raw("</section>\n");
 }
 

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "modewise/util/csv.h"
 #include "modewise/util/error.h"
 #include "roofline/onnx_graph.h"
 #include "roofline/op_costs.h"
@@ -184,11 +185,8 @@ ModelAnalysis analyze_onnx_bytes(std::string_view bytes, const std::string& sour
 }
 
 ModelAnalysis analyze_onnx_file(const std::string& path, const AnalyzeOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error("cannot read '{}': {}", path, std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error("cannot read '{}': I/O error", path);
-  return analyze_onnx_bytes(bytes, path, options);
+  // read_text_file: a directory or an unreadable file is an Error naming it ("it is a directory, expected a file")
+  return analyze_onnx_bytes(util::read_text_file(path), path, options);
 }
 
 }  // namespace modewise::roofline

@@ -138,9 +138,18 @@ profile::CharacterizationSpec characterization_from_json(const nlohmann::json& j
 // ---- the store side
 
 CharacterizationStore::CharacterizationStore(Store& store) : store_(store) {
-  db_ = std::make_unique<sql::Db>(store.path(), /*create=*/false);
+  db_ = std::make_unique<sql::Db>(store.path(), /*create=*/false, store.read_only());
   sqlite3_busy_timeout(db_->handle(), 5000);
   db_->exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
+  if (store.read_only()) {  // never change the file: a store without these tables reads as having none
+    Stmt s(*db_, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'characterizations'");
+    if (s.step() && s.integer(0) == 0) {
+      std::string temp = kTables;
+      for (size_t at; (at = temp.find("CREATE TABLE")) != std::string::npos;) temp.replace(at, 12, "CREATE TEMP TABLE");
+      db_->exec(temp, "creating empty characterization tables");
+    }
+    return;
+  }
   Transaction tx(*db_);
   db_->exec(kTables, "creating the characterization tables");
   tx.commit();

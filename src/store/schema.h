@@ -43,7 +43,7 @@ CREATE TABLE results (                  -- one row per finished power mode of a 
   id                 INTEGER PRIMARY KEY,
   campaign_id        TEXT NOT NULL REFERENCES campaigns(id) ON DELETE CASCADE,
   mode_index         INTEGER NOT NULL,  -- position in the campaign's mode list
-  mode_key           TEXT NOT NULL,     -- PowerMode::key()
+  mode_key           TEXT NOT NULL,     -- PowerMode::key(); in a merged campaign key@board (docs/FLEET.md)
   cores              INTEGER NOT NULL,
   cpu_mhz            REAL NOT NULL,
   gpu_mhz            REAL NOT NULL,
@@ -58,6 +58,7 @@ CREATE TABLE results (                  -- one row per finished power mode of a 
   warmup_method      TEXT,
   provenance         TEXT NOT NULL,
   metrics_json       TEXT NOT NULL DEFAULT '{}',
+  board              TEXT NOT NULL DEFAULT '', -- the board that measured it (serial or host); '' unknown
   recorded_at        TEXT NOT NULL,
   UNIQUE (campaign_id, mode_key)
 );

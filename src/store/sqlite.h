@@ -13,7 +13,7 @@ namespace modewise::store::sql {
 class Db {
  public:
   // Opens (create = true: creates) the file. Throws Error naming the path.
-  Db(const std::string& path, bool create);
+  Db(const std::string& path, bool create, bool read_only = false);  // read_only: SQLITE_OPEN_READONLY
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;

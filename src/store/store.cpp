@@ -33,6 +33,13 @@ int pragma_int(sql::Db& db, const char* name) {
   return s.step() ? s.integer(0) : 0;
 }
 
+bool has_column(sql::Db& db, const char* table, const char* column) {
+  Stmt s(db, fmt::format("PRAGMA table_info({})", table));
+  while (s.step())
+    if (s.text(1) == column) return true;
+  return false;
+}
+
 std::string metrics_json(const std::map<std::string, double>& metrics) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [k, v] : metrics)
@@ -67,11 +74,21 @@ double mean_power(const std::vector<device::PowerSample>& p, double t0, double t
 
 // ---- opening and schema
 
-Store::Store(const std::string& path, bool create) : path_(path) {
+Store::Store(const std::string& path, bool create) : path_(path) { open(create, /*read_only=*/false); }
+
+Store::Store(const std::string& path, ReadOnly) : path_(path) { open(/*create=*/false, /*read_only=*/true); }
+
+void Store::open(bool create, bool read_only) {
+  const std::string& path = path_;
+  read_only_ = read_only;
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec))
+    throw Error("{}: is a directory, not a store file (pass --db PATH of a file)", path);
   if (!create && !std::filesystem::exists(path, ec))
     throw Error("{}: no store at this path (profile or import something first, or pass --db PATH)", path);
-  db_ = std::make_unique<sql::Db>(path, create);
+  if (read_only && std::filesystem::file_size(path, ec) == 0 && !ec)
+    throw Error("{}: not a modewise store (an empty file); pass the --db PATH of a store", path);
+  db_ = std::make_unique<sql::Db>(path, create, read_only);
   sqlite3_busy_timeout(db_->handle(), 5000);
   int version = 0, app_id = 0, tables = 0;
   try {
@@ -92,6 +109,12 @@ Store::Store(const std::string& path, bool create) : path_(path) {
   if (version == 0 && tables > 0)
     throw Error("{}: not a modewise store (it holds {} tables of another application and no modewise schema "
                 "version); use another --db PATH", path, tables);
+  if (read_only) {
+    if (version == 0) throw Error("{}: not a modewise store (no modewise schema); pass the --db PATH of a store", path);
+    db_->exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
+    has_board_ = has_column(*db_, "results", "board");
+    return;
+  }
   db_->exec("PRAGMA foreign_keys = ON", "enabling foreign keys");
   if (version == 0) {
     Transaction tx(*db_);
@@ -100,6 +123,14 @@ Store::Store(const std::string& path, bool create) : path_(path) {
       db_->exec(fmt::format("PRAGMA application_id = {}; PRAGMA user_version = {}", kApplicationId, kSchemaVersion),
                 "setting the schema version");
     }
+    tx.commit();
+  }
+  // results.board (docs/FLEET.md) came after version 1 was fixed: an additive column, added to older version-1
+  // files on their first read-write open (older modewise builds name their columns and ignore it).
+  if (!has_column(*db_, "results", "board")) {
+    Transaction tx(*db_);
+    if (!has_column(*db_, "results", "board"))  // another process may have added it meanwhile
+      db_->exec("ALTER TABLE results ADD COLUMN board TEXT NOT NULL DEFAULT ''", "adding the board column");
     tx.commit();
   }
   // WAL: readers never block the campaign writer. synchronous = NORMAL (in WAL mode): a committed mode survives
@@ -179,14 +210,14 @@ bool Store::record_result(const std::string& id, const profile::ModeResult& r) {
   Stmt ins(*db_, fmt::format(
                      "INSERT INTO results (campaign_id, mode_index, mode_key, cores, cpu_mhz, gpu_mhz, emc_mhz, "
                      "time_ms, power_w, energy_j, time_sd_ms, power_sd_w, samples, warmup_minibatches, "
-                     "warmup_method, provenance, metrics_json, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-                     "?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, {}) ON CONFLICT (campaign_id, mode_key) DO NOTHING",
+                     "warmup_method, provenance, metrics_json, board, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                     "?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, {}) ON CONFLICT (campaign_id, mode_key) DO NOTHING",
                      kNow));
   ins.bind(1, id).bind(2, static_cast<int64_t>(r.mode_index)).bind(3, row.mode.key()).bind(4, row.mode.cores);
   ins.bind(5, row.mode.cpu_mhz).bind(6, row.mode.gpu_mhz).bind(7, row.mode.emc_mhz).bind(8, row.time_ms);
   ins.bind(9, row.power_w).bind(10, row.energy_j).bind(11, row.time_sd_ms).bind(12, row.power_sd_w);
   ins.bind(13, row.samples).bind(14, r.summary.warmup_minibatches).bind(15, r.summary.warmup_method);
-  ins.bind(16, row.provenance).bind(17, metrics_json(row.metrics));
+  ins.bind(16, row.provenance).bind(17, metrics_json(row.metrics)).bind(18, row.board);
   ins.run();
   if (db_->changes() == 0) return false;  // recorded by a concurrent run: keep the first
   int64_t result_id = db_->last_insert_id();
@@ -260,13 +291,19 @@ std::vector<CampaignInfo> Store::list_campaigns() {
 }
 
 CampaignInfo Store::find_campaign(const std::string& prefix) {
+  auto found = find_campaign_if_any(prefix);
+  if (!found) throw Error("{}: no campaign '{}' (see `modewise db list`)", path_, prefix);
+  return *found;
+}
+
+std::optional<CampaignInfo> Store::find_campaign_if_any(const std::string& prefix) {
   std::string want = util::to_lower(util::trim(prefix));
   if (want.empty()) throw UsageError("--campaign: expected a campaign id (see `modewise db list`)");
   Stmt s(*db_, std::string(kCampaignSelect) + "WHERE substr(c.id, 1, length(?1)) = ?1 ORDER BY c.id");
   s.bind(1, want);
   std::vector<CampaignInfo> found;
   while (s.step()) found.push_back(campaign_from(s));
-  if (found.empty()) throw Error("{}: no campaign '{}' (see `modewise db list`)", path_, prefix);
+  if (found.empty()) return std::nullopt;
   if (found.size() > 1) {
     std::string ids;
     for (const auto& c : found) {
@@ -284,8 +321,9 @@ std::vector<StoredResult> Store::campaign_results(const std::string& id) {
          "SELECT r.id, r.mode_index, r.cores, r.cpu_mhz, r.gpu_mhz, r.emc_mhz, r.time_ms, r.power_w, r.energy_j, "
          "r.time_sd_ms, r.power_sd_w, r.samples, r.provenance, r.metrics_json, r.warmup_method, r.recorded_at, "
          "(SELECT count(*) FROM samples m WHERE m.result_id = r.id), "
-         "coalesce((SELECT p.samples FROM power_traces p WHERE p.result_id = r.id), 0), d.name, w.name, w.task, w.batch_size "
-         "FROM results r JOIN campaigns c ON c.id = r.campaign_id JOIN devices d ON d.id = c.device_id "
+         "coalesce((SELECT p.samples FROM power_traces p WHERE p.result_id = r.id), 0), d.name, w.name, w.task, w.batch_size, " +
+             std::string(has_board_ ? "r.board " : "'' ") +
+             "FROM results r JOIN campaigns c ON c.id = r.campaign_id JOIN devices d ON d.id = c.device_id "
          "JOIN workloads w ON w.id = c.workload_id WHERE r.campaign_id = ?1 ORDER BY r.mode_index, r.id");
   s.bind(1, id);
   std::vector<StoredResult> out;
@@ -311,6 +349,7 @@ std::vector<StoredResult> Store::campaign_results(const std::string& id) {
     row.workload = s.text(19);
     row.task = s.text(20);
     row.batch_size = s.integer(21);
+    row.board = s.text(22);
     out.push_back(std::move(r));
   }
   return out;
@@ -378,7 +417,7 @@ ImportSummary Store::import_csv(const std::string& path, const ImportOptions& o)
       it->second.w.storage = "";
     }
     for (size_t j : it->second.rows)
-      if (p.rows[j].mode == r.mode)
+      if (p.rows[j].mode == r.mode && p.rows[j].board == r.board)  // a merged export has a mode once per board
         throw Error("{}: power mode {} for {} {} {} batch size {} repeats line {}", table.where(table.rows[i]),
                     r.mode.key(), r.device, r.workload, r.task.empty() ? "(task?)" : r.task, r.batch_size,
                     table.rows[j].line);
@@ -411,15 +450,17 @@ ImportSummary Store::import_csv(const std::string& path, const ImportOptions& o)
       Stmt res(*db_, fmt::format(
                          "INSERT INTO results (campaign_id, mode_index, mode_key, cores, cpu_mhz, gpu_mhz, emc_mhz, "
                          "time_ms, power_w, energy_j, time_sd_ms, power_sd_w, samples, provenance, metrics_json, "
-                         "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, {})",
+                         "board, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, "
+                         "?15, ?16, {})",
                          kNow));
       for (size_t k = 0; k < g.rows.size(); ++k) {
         const auto& r = p.rows[g.rows[k]];
-        res.bind(1, id).bind(2, static_cast<int64_t>(k)).bind(3, r.mode.key()).bind(4, r.mode.cores);
+        res.bind(1, id).bind(2, static_cast<int64_t>(k)).bind(4, r.mode.cores);
+        res.bind(3, r.board.empty() ? r.mode.key() : r.mode.key() + "@" + r.board);
         res.bind(5, r.mode.cpu_mhz).bind(6, r.mode.gpu_mhz).bind(7, r.mode.emc_mhz).bind(8, r.time_ms);
         res.bind(9, r.power_w).bind(10, r.energy_j).bind(11, r.time_sd_ms).bind(12, r.power_sd_w);
         if (r.samples > 0) res.bind(13, r.samples);
-        res.bind(14, r.provenance).bind(15, metrics_json(r.metrics));
+        res.bind(14, r.provenance).bind(15, metrics_json(r.metrics)).bind(16, r.board);
         res.run();
         res.reset();
       }

@@ -156,11 +156,22 @@ TEST(Replay, DuplicateRowsForOneModeAreAnErrorNamingBothLines) {
                    "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n"
                    "4,1000,500,2000,10,5\n"
                    "4,1000,500,2000,11,5\n");
-  ReplayBackend b(f);
-  b.apply({4, 1000, 500, 2000});
-  std::string msg = error_of([&] { b.run(request("x", "train", 1), 1); });
+  // Up front, when the file is opened (profile_validator.h), not when a campaign reaches that mode.
+  std::string msg = error_of([&] { ReplayBackend b(f); });
   EXPECT_NE(msg.find(f + ":3"), std::string::npos) << msg;
   EXPECT_NE(msg.find("line 2"), std::string::npos) << msg;
+}
+
+TEST(Replay, ModesImpossibleOnTheNamedDeviceAreRejectedUpFront) {
+  TempDir d;
+  auto cores = d.write("cores.csv", "device,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n"
+                                    "orin-agx,99,2201.6,1300.5,3199,10,50\n");
+  std::string msg = error_of([&] { ReplayBackend b(cores); });
+  EXPECT_NE(msg.find(cores + ":2: field 'cores'"), std::string::npos) << msg;
+  auto clock = d.write("clock.csv", "device,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n"
+                                    "orin-agx,12,2201.6,5000,3199,10,50\n");
+  msg = error_of([&] { ReplayBackend b(clock); });
+  EXPECT_NE(msg.find(clock + ":2: field 'gpu_mhz'"), std::string::npos) << msg;
 }
 
 TEST(Replay, MalformedFilesNameFileLineAndField) {

@@ -30,6 +30,16 @@ struct CampaignSpec {
   int warmup_allowance = 10;             // extra minibatches run per mode so warm-up can be skipped
   uint64_t seed = 1;
   std::string fingerprint;  // more identity when not empty, e.g. a replay file's content hash
+  // Where the rows are measured: the `board` column of every row (shard.h, board_id.h). Not part of the identity:
+  // a shard resumed on another board of the same store keeps each row's own board.
+  std::string board;
+  // A shard of a longer mode list (shard.h, apply_shard): `modes` is shard "K/N" of a list of `full_modes` modes
+  // whose FNV-1a hash is `full_list` (all three part of the identity); positions[i] is the place of modes[i] in
+  // that list, recorded as the result's mode_index so merged shards keep the unsharded order. Empty: unsharded.
+  std::string shard;
+  size_t full_modes = 0;
+  std::string full_list;
+  std::vector<size_t> positions;
 
   std::string identity() const;  // canonical text of what defines the campaign
   std::string id() const;        // 16 hex digits: FNV-1a 64 of identity()

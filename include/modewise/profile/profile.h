@@ -1,6 +1,6 @@
 // The one profile schema used everywhere: a row per (device, workload, task, batch size, power mode).
 // CSV columns: device,workload,task,batch_size,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w
-// then optional energy_j,time_sd_ms,power_sd_w,samples,provenance and metric columns (gpu_util, cpu_util,
+// then optional energy_j,time_sd_ms,power_sd_w,samples,provenance,board and metric columns (gpu_util, cpu_util,
 // stall_fraction, mem_used_mb, ...). Readers ignore unknown columns and also accept files with only
 // cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w.
 #pragma once
@@ -66,7 +66,9 @@ struct ProfileRow {
   double power_sd_w = device::kUnknown;
   int samples = 0;                       // minibatches in the measurement window
   std::string provenance;                // measured / emulated / replayed, "" when unknown
+  std::string board;                     // the board that measured it (serial number or host, docs/FLEET.md); "" unknown
   std::map<std::string, double> metrics;  // utilization, stalls, ...
+  int line = 0;                           // CSV line it was read from (0: not read from a file)
 
   double energy_or_derived_j() const;  // energy_j, or time_ms * power_w / 1000
 };
@@ -81,6 +83,7 @@ struct Profile {
 // The metric columns modewise knows (kept when reading; written when present).
 const std::vector<std::string>& known_metric_columns();
 
+// Parse and validate (profile_validator.h: ranges, provenance values, built-in devices' tables, duplicates).
 Profile parse_profile_csv(const util::CsvTable& table);
 Profile read_profile_csv(const std::string& path);  // throws Error naming file:line and field
 

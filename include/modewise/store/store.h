@@ -48,6 +48,8 @@ struct StoredResult {
   int64_t minibatch_samples = 0, power_samples = 0;  // raw samples kept for it
 };
 
+struct MergeSummary;  // store/merge.h
+
 struct ImportOptions {
   // Used for rows whose file has no such column (or an empty cell).
   std::string device, workload, task;
@@ -64,10 +66,15 @@ class Store {
  public:
   // Opens the store, creating the file and schema when `create` (else Error when the file is missing).
   explicit Store(const std::string& path, bool create = true);
+  // Opens an existing store read-only (db list, db export, report): never creates, changes or converts a file;
+  // Error when it is missing, empty or not a modewise store.
+  struct ReadOnly {};
+  Store(const std::string& path, ReadOnly);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
   const std::string& path() const { return path_; }
+  bool read_only() const { return read_only_; }
 
   // Campaigns (the StoreCampaignLog below drives these).
   std::vector<profile::ProfileRow> open_campaign(const profile::CampaignSpec& spec,
@@ -82,6 +89,8 @@ class Store {
   std::vector<CampaignInfo> list_campaigns();
   // By full id or a unique prefix. Throws Error when none or several match.
   CampaignInfo find_campaign(const std::string& id_or_prefix);
+  // The same, but nullopt when none matches (still an Error when several do: "ambiguous").
+  std::optional<CampaignInfo> find_campaign_if_any(const std::string& id_or_prefix);
   std::vector<StoredResult> campaign_results(const std::string& id);  // in mode order
   std::vector<profile::ProfileRow> campaign_rows(const std::string& id);
   // The raw run behind a result: every minibatch and the power trace (utilizations are not kept).
@@ -94,8 +103,15 @@ class Store {
  private:
   int64_t upsert_device(const std::string& name, const device::DeviceSpec* spec);
   int64_t upsert_workload(const device::WorkloadRequest& w);
+  void open(bool create, bool read_only);
   std::string path_;
+  bool read_only_ = false;
   std::unique_ptr<sql::Db> db_;
+  bool has_board_ = true;  // results.board exists (a read-only open of an older version-1 file may lack it)
+
+ public:
+  // `db merge` (store/merge.h, merge.cpp): merge the campaigns of other stores into this one.
+  MergeSummary merge_from(const std::vector<std::string>& input_paths);
 };
 
 // The campaign runner's log, kept in the store.
