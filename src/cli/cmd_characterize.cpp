@@ -220,7 +220,7 @@ void run_characterize(const CharacterizeOptions& o, const GlobalOptions& g) {
                    "are {}",
                    result.id, result.rows.size(), result.total, result.resumed, result.measured,
                    util::format_duration(result.elapsed_s),
-                   provenance_label(backend->provenance(), backend->name())));
+                   provenance_label(*backend)));
   if (o.json) {
     nlohmann::json j = {{"characterization", result.id}, {"configs_total", result.total},
                         {"configs_done", result.rows.size()}, {"resumed", result.resumed},

@@ -50,7 +50,7 @@ void run_eval(const EvalRooflineOptions& o, const GlobalOptions& g) {
     }
   bool ok = true;
   for (const auto& r : results) ok = ok && r.within_slowdown() && r.gap_pp() <= o.gap_pp;
-  std::string prov = provenance_label(backend->provenance(), backend->name());
+  std::string prov = provenance_label(*backend);
   if (o.json) {
     nlohmann::json j{{"provenance", prov}, {"grid", grid}, {"modes", modes.size()}, {"max_slowdown", o.max_slowdown},
                      {"gap_pp_limit", o.gap_pp}, {"ok", ok}, {"cases", nlohmann::json::array()}};

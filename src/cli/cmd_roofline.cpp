@@ -61,7 +61,7 @@ std::vector<roofline::ModeRoofline> get_rooflines(const RooflineCliOptions& o, c
   }
   auto backend = open_backend_arg(o.device, g, o.seed);
   note_provenance(*backend);
-  provenance = provenance_label(backend->provenance(), backend->name());
+  provenance = provenance_label(*backend);
   util::Progress bar("calibrating rooflines", modes.size(), util::Progress::stderr_is_terminal());
   out = roofline::calibrate_modes(*backend, modes, {}, [&](size_t done, size_t) { bar.update(done); });
   bar.finish();

@@ -110,7 +110,7 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   optimize::Objective objective = optimize::parse_objective(o.objective);
   auto backend = open_backend_arg(o.device, g, o.seed);
   const device::DeviceSpec& spec = backend->spec();
-  const std::string prov = provenance_label(backend->provenance(), backend->name());
+  const std::string prov = provenance_label(*backend);
   note_provenance(*backend);
   std::optional<store::Store> db;
   std::string db_path;

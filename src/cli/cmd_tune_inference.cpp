@@ -104,7 +104,7 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
     auto mm = roofline::measure_inference(*backend, req, maxn);
     verify = {{"chosen_time_ms", mc.time_ms}, {"chosen_energy_j", mc.energy_j}, {"maxn_time_ms", mm.time_ms},
               {"maxn_energy_j", mm.energy_j}, {"energy_saving", 1 - mc.energy_j / mm.energy_j},
-              {"provenance", provenance_label(backend->provenance(), backend->name())}};
+              {"provenance", provenance_label(*backend)}};
   }
   if (o.json) {
     nlohmann::json j{{"model", o.model}, {"batch_size", o.batch_size}, {"max_slowdown", o.max_slowdown},
@@ -119,7 +119,7 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
                                       {"dynamic_scale", cal.dynamic_scale},
                                       {"host_w_per_ghz2", cal.host_w_per_ghz2}, {"time_fit_rmse", cal.time_fit_rmse},
                                       {"energy_fit_rmse", cal.energy_fit_rmse}}},
-                     {"provenance", provenance_label(backend->provenance(), backend->name())}};
+                     {"provenance", provenance_label(*backend)}};
     if (o.verify) j["verify"] = verify;
     std::cout << j.dump(2) << "\n";
     return;
@@ -145,7 +145,7 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
     std::cout << fmt::format("confirmed by measurement: {} modes profiled in all; the chosen mode ran {:.1f}% slower "
                              "than the fastest profiled one ({}); the table shows predictions\n",
                              profiled, 100 * (measured_ms / t.measured_reference_ms - 1),
-                             provenance_label(backend->provenance(), backend->name()));
+                             provenance_label(*backend));
   }
   if (o.verify)
     std::cout << fmt::format("profiled ({}): chosen {:.3f} ms {:.4f} J, MAXN {:.3f} ms {:.4f} J: {:.1f}% energy saved\n",

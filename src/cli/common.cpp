@@ -40,12 +40,15 @@ std::string provenance_label(device::Provenance p, const std::string& name) {
   return name;
 }
 
+std::string provenance_label(const device::Backend& b) {
+  if (b.provenance() == device::Provenance::replayed)  // keep the origin of what was recorded
+    return fmt::format("{} ({})", profile::describe_provenance(profile::provenance_of(b)), b.name());
+  return provenance_label(b.provenance(), b.name());
+}
+
 void note_provenance(const device::Backend& b) {
   if (b.provenance() == device::Provenance::measured) return;
-  std::string label = provenance_label(b.provenance(), b.name());
-  if (b.provenance() == device::Provenance::replayed)  // keep the origin of what was recorded
-    label = fmt::format("{} ({})", profile::describe_provenance(profile::provenance_of(b)), b.name());
-  fmt::print(stderr, "modewise: note: numbers below are {}\n", label);
+  fmt::print(stderr, "modewise: note: numbers below are {}\n", provenance_label(b));
 }
 
 namespace {

@@ -31,6 +31,9 @@ class Output {
 // One line on stderr saying that the numbers that follow are emulated or replayed (nothing for measured).
 void note_provenance(const device::Backend& backend);
 std::string provenance_label(device::Provenance p, const std::string& backend_name);
+// The same for a backend; a replay keeps the recorded origin ("replayed from a recorded profile of emulated rows:
+// emulated, not measured (replay:f.csv)").
+std::string provenance_label(const device::Backend& backend);
 
 // $MODEWISE_DB, else ~/.local/share/modewise/modewise.db (directories created).
 std::string default_db_path();

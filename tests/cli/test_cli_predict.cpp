@@ -65,9 +65,62 @@ TEST_F(CliPredict, PredictWritesEveryModeOfTheGrid) {
   auto r = run_cli("predict --model " + model() + " --device orin-agx --grid powertrain --out " + q(dir / "pred.csv"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   std::string csv = slurp(dir / "pred.csv");
-  EXPECT_EQ(csv.substr(0, csv.find('\n')), "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w");
+  EXPECT_EQ(csv.substr(0, csv.find('\n')), "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w,provenance");
   EXPECT_EQ(count_lines(csv), 4368u + 1u);
   EXPECT_NE(r.err.find("emulated"), std::string::npos) << r.err;
+  // every row says where its numbers come from: a model trained on emulated profiles
+  std::string second = csv.substr(csv.find('\n') + 1);
+  second = second.substr(0, second.find('\n'));
+  EXPECT_EQ(second.substr(second.rfind(',') + 1), "predicted (from emulated)") << second;
+}
+
+// Emulated numbers stay labelled through replay, transfer, the model file, predict and pareto.
+TEST_F(CliPredict, EmulatedProvenanceTravelsThroughReplayAndPrediction) {
+  auto rep = run_cli("profile --no-db --device replay:" + q(dir / "new.csv") + " --workload mobilenetv3 --modes " +
+                     q(dir / "new.csv") + " --out " + q(dir / "replayed.csv") + " --json");
+  ASSERT_EQ(rep.exit_code, 0) << rep.err;
+  EXPECT_NE(rep.err.find("emulated, not measured"), std::string::npos) << rep.err;
+  auto j = nlohmann::json::parse(rep.out);
+  EXPECT_EQ(j["provenance"], "replayed (emulated)");
+  EXPECT_EQ(j["profiled"], 30);
+  EXPECT_FALSE(j.contains("measured")) << rep.out;
+  std::string csv = slurp(dir / "replayed.csv");
+  EXPECT_NE(csv.find(",replayed (emulated),"), std::string::npos) << csv.substr(0, 400);
+  EXPECT_EQ(csv.find(",replayed,"), std::string::npos);
+
+  // db import keeps the value, and the report of that campaign says it is not measured
+  const std::string db = "--db " + q(dir / "replayed.db") + " ";
+  auto imp = run_cli(db + "db import " + q(dir / "replayed.csv") + " --json");
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  auto list = run_cli(db + "db list --json");
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("\"replayed (emulated)\""), std::string::npos) << list.out;
+  auto html = run_cli(db + "report --out -");
+  ASSERT_EQ(html.exit_code, 0) << html.err;
+  EXPECT_EQ(html.out.find("measured mode"), std::string::npos);
+  EXPECT_NE(html.out.find("replayed (emulated), not measured"), std::string::npos);
+
+  auto tr = run_cli("transfer --base " + q(dir / "ref.model.json") + " --profile " + q(dir / "replayed.csv") +
+                    " --out " + q(dir / "replayed.model.json"));
+  ASSERT_EQ(tr.exit_code, 0) << tr.err;
+  auto model = nlohmann::json::parse(slurp(dir / "replayed.model.json"));
+  EXPECT_EQ(model["provenance"]["data"], "emulated");  // the origin of both the reference and the new rows
+
+  auto pr = run_cli("predict --model " + q(dir / "replayed.model.json") + " --modes " + q(dir / "new.csv"));
+  ASSERT_EQ(pr.exit_code, 0) << pr.err;
+  EXPECT_NE(pr.err.find("emulated"), std::string::npos) << pr.err;
+  EXPECT_EQ(count_lines(pr.out), 31u);
+  size_t labelled = 0;
+  std::istringstream in(pr.out);
+  for (std::string line; std::getline(in, line);)
+    labelled += line.size() > 26 && line.substr(line.size() - 25) == "predicted (from emulated)";
+  EXPECT_EQ(labelled, 30u) << pr.out;
+
+  auto pf = run_cli("pareto --model " + q(dir / "replayed.model.json") + " --device orin-agx --grid powertrain");
+  ASSERT_EQ(pf.exit_code, 0) << pf.err;
+  EXPECT_EQ(pf.out.substr(0, pf.out.find('\n')), "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w,energy_j,provenance");
+  EXPECT_NE(pf.out.find("predicted (from emulated)"), std::string::npos);
+  EXPECT_NE(pf.err.find("emulated"), std::string::npos) << pf.err;
 }
 
 TEST_F(CliPredict, PredictAModesFileIgnoresExtraColumns) {

@@ -55,7 +55,7 @@ CliResult ReportCli::characterize, ReportCli::profile;
 TEST_F(ReportCli, CharacterizeWritesOneRowPerConfiguration) {
   ASSERT_EQ(characterize.exit_code, 0) << characterize.err;
   EXPECT_THAT(characterize.err, HasSubstr("emulated (sim:orin-agx)"));
-  EXPECT_THAT(characterize.err, HasSubstr("12 of 12 configurations done (0 resumed, 12 measured now)"));
+  EXPECT_THAT(characterize.err, HasSubstr("12 of 12 configurations done (0 resumed, 12 profiled now)"));
   std::string csv = slurp(dir / "char.csv");
   EXPECT_EQ(csv.rfind("batch_size,workers,storage,mode,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,", 0), 0u);
   EXPECT_EQ(count(csv, "\n"), 13u);
@@ -68,7 +68,7 @@ TEST_F(ReportCli, CharacterizeResumesFromTheStore) {
   std::string before = slurp(dir / "char.csv");
   auto again = run_cli(char_cmd);
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_THAT(again.err, HasSubstr("12 of 12 configurations done (12 resumed, 0 measured now)"));
+  EXPECT_THAT(again.err, HasSubstr("12 of 12 configurations done (12 resumed, 0 profiled now)"));
   EXPECT_EQ(slurp(dir / "char.csv"), before);
 }
 
@@ -136,6 +136,11 @@ TEST_F(ReportCli, ReportWritesTheWholeStore) {
   EXPECT_THAT(html, HasSubstr("Roofline: resnet50 train batch 16 on orin-agx"));
   EXPECT_THAT(html, HasSubstr("Fetch stall (% of time) by workers"));
   EXPECT_THAT(r.err, HasSubstr("wrote"));
+  // an emulated store: nothing in the page calls its points measured
+  EXPECT_THAT(html, Not(HasSubstr("measured mode")));
+  EXPECT_THAT(html, HasSubstr("Each grey point is one emulated mode"));
+  EXPECT_THAT(html, HasSubstr("emulated (sim:orin-agx), not measured"));
+  EXPECT_EQ(j["campaigns"][0]["provenance"], "emulated");
 }
 
 TEST_F(ReportCli, ReportOfOneCampaignAndErrors) {
