@@ -140,7 +140,9 @@ TEST(BoardCurrent, KeepAndRestoreOnEveryTree) {
     EXPECT_EQ(fake.read(fake.gpu_dir + "/max_freq"), std::to_string(fake.gpu_hz.front())) << fake.model;
     EXPECT_EQ(fake.read(fake.gpu_dir + "/min_freq"), std::to_string(fake.gpu_hz.front())) << fake.model;
     EXPECT_EQ(fake.read(fake.emc_max_file), std::to_string(fake.emc_hz.front())) << fake.model;
-    if (!fake.emc_min_file.empty()) EXPECT_EQ(fake.read(fake.emc_min_file), std::to_string(fake.emc_hz.front()));
+    if (!fake.emc_min_file.empty()) {
+      EXPECT_EQ(fake.read(fake.emc_min_file), std::to_string(fake.emc_hz.front()));
+    }
     {
       ModeController later(b, co);  // finds the kept state: not a crash, nothing restored
       ASSERT_TRUE(later.kept_state()) << fake.model;
