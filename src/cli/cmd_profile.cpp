@@ -235,6 +235,8 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
                         {"out", o.out},               {"provenance", spec.provenance}};
     if (db) j["db"] = db->path();
     j["board"] = spec.board;
+    // How power_w's board total is formed ("input rail VIN", "sum of rails"); null where the backend does not say.
+    j["total_rule"] = backend->total_rule().empty() ? nlohmann::json(nullptr) : nlohmann::json(backend->total_rule());
     if (shard.sharded()) j["shard"] = shard.label();
     std::cout << j.dump() << "\n";
   }

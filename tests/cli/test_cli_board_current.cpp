@@ -276,3 +276,22 @@ TEST(CliBoardCurrent, NvpmodelNegativeFrequenciesOtherThanMinusOneAreErrors) {
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.err.find("bad.conf:" + std::to_string(line) + ": field 'GPU MAX_FREQ'"), std::string::npos) << r.err;
 }
+
+TEST(CliBoardCurrent, ProfileOnThorSaysTheTotalIsTheVinRail) {
+  FakeSysfs fake(Board::thor_jp7);
+  fake.set_rail_mw("VIN", 60000);
+  fake.set_rail_mw("VDD_GPU", 20000);
+  TempDir state, work;
+  std::string cmd =
+      "i=0; while [ $i -lt 40 ]; do printf 'mb_begin\\nfetch_end\\n'; sleep 0.005; printf 'mb_end\\n'; "
+      "i=$((i+1)); done > \"$MODEWISE_PIPE\"";
+  auto r = cli("--sysfs-root " + fake.root() + " profile --device jetson --workload mine --modes maxn --minibatches 4 "
+                   "--warmup-allowance 2 --settle-ms 0 --no-db --json --out " + work / "p.csv" + " --command " + quote(cmd),
+               "MODEWISE_STATE_DIR=" + state.path());
+  ASSERT_EQ(r.rc, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["total_rule"], "input rail VIN");
+  EXPECT_EQ(j["provenance"], "measured");
+  std::string csv = slurp(work / "p.csv");
+  EXPECT_NE(csv.find(",60,"), std::string::npos) << csv;  // power_w: the VIN rail, sub-rails not added
+}
