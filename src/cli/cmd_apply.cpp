@@ -153,7 +153,8 @@ Registrar reg(70, "apply", [](CLI::App& app, GlobalOptions& g) {
   auto o = std::make_shared<ApplyOptions>();
   auto* cmd = app.add_subcommand(
       "apply",
-      "Set a power mode on this Jetson (root), hold it while a command runs or until Ctrl-C, then restore");
+      "Set a power mode on this Jetson (root), hold it while a command runs (after --) or until Ctrl-C, then restore; "
+      "or --keep it set");
   cmd->add_option("--cores", o->cores, "Online CPU cores (cpu0 first)");
   cmd->add_option("--cpu-mhz", o->cpu_mhz, "CPU frequency of every online cluster, MHz (snapped within 1 MHz)");
   cmd->add_option("--gpu-mhz", o->gpu_mhz, "GPU frequency, MHz");
