@@ -37,7 +37,7 @@ struct ListOptions {
 };
 
 void run_list(const ListOptions& o, const GlobalOptions& g) {
-  store::Store db(db_path_or_default(g.db_path), /*create=*/false);
+  store::Store db(db_path_for_reading(g.db_path), store::Store::ReadOnly{});
   auto campaigns = db.list_campaigns();
   if (o.json) {
     nlohmann::json j = nlohmann::json::array();
@@ -59,12 +59,13 @@ struct ExportOptions {
 };
 
 void run_export(const ExportOptions& o, const GlobalOptions& g) {
-  store::Store db(db_path_or_default(g.db_path), /*create=*/false);
+  if (o.out != "-") util::check_output_path(o.out);
+  store::Store db(db_path_for_reading(g.db_path), store::Store::ReadOnly{});
   store::CampaignInfo c = db.find_campaign(o.campaign);
   auto rows = db.campaign_rows(c.id);
   Output out(o.out);
   profile::write_profile_csv(out.stream(), rows);
-  if (!out.stream()) throw Error("cannot write '{}'", o.out);
+  out.commit();
   info(fmt::format("exported campaign {} ({} {} {} batch {}): {} of {} modes{}", c.id, c.device, c.workload, c.task,
                    c.batch_size, rows.size(), c.modes_total, out.is_stdout() ? "" : " to " + o.out));
 }

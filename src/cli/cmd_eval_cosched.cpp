@@ -136,10 +136,13 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
       ->capture_default_str();
   cmd->add_option("--strategies", o->strategies, "Strategies to evaluate")->capture_default_str();
   cmd->add_option("--infer-batch-sizes", o->infer_batch_sizes, "Candidate inference batch sizes")->capture_default_str();
-  cmd->add_option("--train-batch-size", o->train_batch_size, "Training minibatch size")->capture_default_str();
+  cmd->add_option("--train-batch-size", o->train_batch_size, "Training minibatch size")->capture_default_str()
+      ->check(CLI::Range(1, 65536));
   cmd->add_option("--noise-pct", o->noise_pct, "Measurement noise of profiling (relative sd, %)")->capture_default_str();
-  cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in noise sds")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Worker threads (pairs run in parallel)")->capture_default_str();
+  cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in noise sds")->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--threads", o->threads, "Worker threads (pairs run in parallel)")->capture_default_str()
+      ->check(CLI::Range(1, 1024));
   cmd->add_option("--seed", o->seed, "Seed (noise, sampling)")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->callback([o] { run_eval_cosched(*o); });

@@ -85,7 +85,8 @@ Registrar reg(63, "eval-roofline", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--model-dir", o->model_dir, "Folder of <workload>.onnx files")->capture_default_str();
   cmd->add_option("--grid", o->grid, "Grid (default: fulcrum where the device has it, else full)");
   cmd->add_option("--batch-sizes", o->batch_sizes, "Comma-separated inference batch sizes")->capture_default_str();
-  cmd->add_option("--max-slowdown", o->max_slowdown, "Allowed slowdown vs the fastest mode")->capture_default_str();
+  cmd->add_option("--max-slowdown", o->max_slowdown, "Allowed slowdown vs the fastest mode")->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--max-gap-pp", o->gap_pp, "Largest accepted gap to the exhaustive best saving, percentage points")
       ->capture_default_str();
   cmd->add_option("--confirm", o->confirm.candidate_count,

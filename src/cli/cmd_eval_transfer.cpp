@@ -134,11 +134,14 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--new", o->fresh, "Profile CSV of the new workload/device covering the modes to evaluate")->required();
   cmd->add_option("--ref-device", o->ref_device, "Device of REF (default: its device column)");
   cmd->add_option("--new-device", o->new_device, "Device of NEW (default: its device column)");
-  cmd->add_option("--samples", o->samples, "Profiled modes of NEW given to each transfer")->capture_default_str();
-  cmd->add_option("--repeats", o->repeats, "Random samples per count (MAPE is the median)")->capture_default_str();
+  cmd->add_option("--samples", o->samples, "Profiled modes of NEW given to each transfer")->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--repeats", o->repeats, "Random samples per count (MAPE is the median)")->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--methods", o->methods,
                   "Transfer methods, comma separated (default: gp,residual,powertrain,ensemble,scratch,linear,poly,gbt)");
-  cmd->add_option("--budgets", o->budgets, "Power budgets from NEW's minimum to maximum power")->capture_default_str();
+  cmd->add_option("--budgets", o->budgets, "Power budgets from NEW's minimum to maximum power")->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--safety-pct", o->safety_pct, "Recommend with predicted power this many percent below the budget")
       ->capture_default_str();
   cmd->add_option("--tolerance-pct", o->tolerance_pct,

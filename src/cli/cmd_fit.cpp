@@ -98,12 +98,17 @@ Registrar reg(40, "fit", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--hidden", o->hidden, "MLP hidden layer sizes (default 24,24,12)");
   cmd->add_option("--dropout", o->dropout, "MLP dropout per hidden layer (default none; e.g. 0.4,0.3)")
       ->each([o](const std::string&) { o->dropout_given = true; });
-  cmd->add_option("--epochs", o->epochs, "Training epochs (default 800; --published: 100)");
-  cmd->add_option("--train-batch", o->train_batch, "Mini-batch size for Adam (default 32)");
-  cmd->add_option("--lr", o->lr, "Adam learning rate (default 1e-3)");
-  cmd->add_option("--patience", o->patience, "Early stopping patience in epochs (default 100; --published: 20; 0 disables)");
-  cmd->add_option("--val-fraction", o->val_fraction, "Share of the modes held out for early stopping (default 0.2)");
-  cmd->add_option("--ensemble", o->ensemble, "MLPs trained with different seeds and averaged")->capture_default_str();
+  cmd->add_option("--epochs", o->epochs, "Training epochs (default 800; --published: 100)")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--train-batch", o->train_batch, "Mini-batch size for Adam (default 32)")
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--lr", o->lr, "Adam learning rate (default 1e-3)")->check(positive_number());
+  cmd->add_option("--patience", o->patience, "Early stopping patience in epochs (default 100; --published: 20; 0 disables)")
+      ->check(CLI::Range(0, 1000000));
+  cmd->add_option("--val-fraction", o->val_fraction, "Share of the modes held out for early stopping (default 0.2)")
+      ->check(non_negative_number());
+  cmd->add_option("--ensemble", o->ensemble, "MLPs trained with different seeds and averaged")->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   cmd->add_option("--seed", o->seed, "Random seed (initialization, shuffling, dropout)")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print a JSON summary on stdout");
   cmd->callback([o, &g] { run_fit(*o, g); });

@@ -29,8 +29,11 @@ struct RecommendCliOptions {
 };
 
 void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
-  if (!(o.power_w > 0)) throw UsageError("--power-w must be a positive number of watts, found {}", o.power_w);
+  check_positive(o.power_w, "--power-w");
   if (o.safety_pct < 0 || o.safety_pct >= 50) throw UsageError("--safety-pct must be in [0, 50), found {}", o.safety_pct);
+  check_range(o.sd_multiplier, "--sd-multiplier", 0, 10);
+  check_int_range(o.nvpmodel_id, "--nvpmodel-id", 0, 1000000);
+  if (!o.nvpmodel_out.empty()) util::check_output_path(o.nvpmodel_out);
   optimize::Objective objective = optimize::parse_objective(o.objective);
   predict::PerfModel model = predict::load_model(o.model);
   device::DeviceSpec spec = device_for_model(o.modes, model, g);
@@ -85,8 +88,7 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
          fmt::format("predicted {:.2f} ms per minibatch at {:.2f} W; {}", r.time_ms, r.power_w,
                      model_provenance_label(model)),
          "Append to /etc/nvpmodel.conf and select it with: sudo nvpmodel -m " + std::to_string(o.nvpmodel_id)});
-    std::ofstream f(o.nvpmodel_out);
-    if (!f || !(f << block)) throw Error("cannot write '{}'", o.nvpmodel_out);
+    util::write_file_atomically(o.nvpmodel_out, block);
     info("wrote the nvpmodel POWER_MODEL block to " + o.nvpmodel_out);
   }
 }

@@ -66,11 +66,9 @@ std::vector<roofline::ModeRoofline> get_rooflines(const RooflineCliOptions& o, c
   out = roofline::calibrate_modes(*backend, modes, {}, [&](size_t done, size_t) { bar.update(done); });
   bar.finish();
   if (!o.calibration_out.empty()) {
-    std::ofstream f(o.calibration_out);
-    if (!f) throw Error("cannot write '{}'", o.calibration_out);
     nlohmann::json j{{"device", spec.name}, {"backend", backend->name()}, {"provenance", provenance},
                      {"modes", roofline::rooflines_to_json(out)}};
-    f << j.dump(2) << "\n";
+    util::write_file_atomically(o.calibration_out, j.dump(2) + "\n");
   }
   return out;
 }
@@ -121,9 +119,11 @@ void write_chart(const RooflineCliOptions& o, const std::vector<roofline::ModeRo
 
 void run_roofline(const RooflineCliOptions& o, const GlobalOptions& g) {
   std::string provenance;
-  std::vector<roofline::ModeRoofline> rs = get_rooflines(o, g, provenance);
-  std::optional<roofline::ModelAnalysis> a;
+  std::optional<roofline::ModelAnalysis> a;  // the model first: a malformed one fails before any calibration
   if (!o.model.empty()) a = roofline::analyze_onnx_file(o.model, {o.batch_size, o.training});
+  if (!o.svg.empty()) util::check_output_path(o.svg);
+  if (!o.calibration_out.empty()) util::check_output_path(o.calibration_out);
+  std::vector<roofline::ModeRoofline> rs = get_rooflines(o, g, provenance);
   std::vector<roofline::Prediction> preds;
   if (a) {
     roofline::ModelCalibration c = roofline::default_calibration(*a);

@@ -278,13 +278,14 @@ Registrar reg(5, "run", [](CLI::App& app, GlobalOptions& g) {
       ->capture_default_str();
   cmd->add_option("--workload", o->workload, "New workload")->capture_default_str();
   cmd->add_option("--task", o->task, "train or infer")->check(CLI::IsMember({"train", "infer"}))->capture_default_str();
-  cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str();
-  cmd->add_option("--ref-modes", o->ref_modes, "Modes profiled for the reference")->capture_default_str();
+  cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str()->check(CLI::Range(1, 65536));
+  cmd->add_option("--ref-modes", o->ref_modes, "Modes profiled for the reference")->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   cmd->add_option("--modes", o->modes, "Modes profiled for the new workload")->capture_default_str();
   cmd->add_option("--sample-grid", o->sample_grid, "Grid the profiled modes are drawn from")->capture_default_str();
   cmd->add_option("--grid", o->grid, "Grid predicted and searched (full extrapolates beyond the profiled range)")
       ->capture_default_str();
-  cmd->add_option("--power-w", o->power_w, "Power budget in watts")->capture_default_str();
+  cmd->add_option("--power-w", o->power_w, "Power budget in watts")->capture_default_str()->check(positive_number());
   cmd->add_option("--objective", o->objective, "time or energy")->check(CLI::IsMember({"time", "energy"}))
       ->capture_default_str();
   cmd->add_option("--method", o->method, "Transfer method")->check(CLI::IsMember(predict::transfer_method_names()))

@@ -67,9 +67,9 @@ Registrar reg(41, "transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--method", o->method, "Transfer method:\n" + predict::transfer_method_help())
       ->check(CLI::IsMember(predict::transfer_method_names()))
       ->capture_default_str();
-  cmd->add_option("--epochs", o->epochs, "Fine-tuning epochs (MLP methods; default 200)");
-  cmd->add_option("--lr", o->lr, "Fine-tuning learning rate (MLP methods; default 1e-3)");
-  cmd->add_option("--ensemble", o->ensemble, "Networks averaged by the ensemble method (default 5)");
+  cmd->add_option("--epochs", o->epochs, "Fine-tuning epochs (MLP methods; default 200)")->check(CLI::Range(1, 1000000));
+  cmd->add_option("--lr", o->lr, "Fine-tuning learning rate (MLP methods; default 1e-3)")->check(positive_number());
+  cmd->add_option("--ensemble", o->ensemble, "Networks averaged by the ensemble method (default 5)")->check(CLI::Range(1, 1000));
   cmd->add_option("--time-features", o->time_features, "gp, residual: inputs of the time correction (raw, log, physical)")
       ->check(CLI::IsMember(predict::feature_set_names()))
       ->capture_default_str();

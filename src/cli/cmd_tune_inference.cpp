@@ -39,6 +39,8 @@ nlohmann::json mode_json(const roofline::Prediction& p) {
 }
 
 void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
+  // The model first: a malformed one fails before the backend is opened or anything is measured.
+  roofline::ModelAnalysis a = roofline::analyze_onnx_file(o.model, {o.batch_size, false});
   auto backend = open_backend_arg(o.device, g, o.seed);
   const device::DeviceSpec& spec = backend->spec();
   note_provenance(*backend);
@@ -46,7 +48,6 @@ void run_tune(const TuneCliOptions& o, const GlobalOptions& g) {
   std::vector<device::PowerMode> modes = roofline::resolve_mode_list(spec, o.modes.empty() ? "all" : o.modes, grid);
   device::PowerMode maxn = spec.maxn();
   if (std::find(modes.begin(), modes.end(), maxn) == modes.end()) modes.push_back(maxn);
-  roofline::ModelAnalysis a = roofline::analyze_onnx_file(o.model, {o.batch_size, false});
   if (!a.complete()) warn(fmt::format("{}: some layers are not counted (run `modewise analyze --per-layer`)", o.model));
 
   util::Progress bar("calibrating rooflines", modes.size(), util::Progress::stderr_is_terminal());

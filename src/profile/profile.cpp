@@ -1,6 +1,7 @@
 #include "modewise/profile/profile.h"
 #include "modewise/profile/profile_validator.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -131,8 +132,8 @@ Profile parse_profile_csv(const util::CsvTable& t) {
 
   for (const auto& r : t.rows) {
     ProfileRow row;
-    row.mode = parse_mode(t, r, mode_cols);
     row.line = r.line;
+    row.mode = parse_mode(t, r, mode_cols);
     row.time_ms = positive(t, r, c_time);
     row.power_w = positive(t, r, c_power);
     if (c_device) row.device = util::trim(r.fields[*c_device]);
@@ -151,10 +152,10 @@ Profile parse_profile_csv(const util::CsvTable& t) {
     row.time_sd_ms = optional_number(t, r, c_tsd);
     row.power_sd_w = optional_number(t, r, c_psd);
     double samples = optional_number(t, r, c_samples);
-    row.samples = std::isnan(samples) ? 0 : static_cast<int>(samples);
     if (!std::isnan(samples) && !(samples >= 0 && samples <= 1e9 && samples == std::floor(samples)))
       throw Error("{}: expected a whole number of samples from 0 to 1e9, found '{}'", t.where(r, *c_samples),
                   util::trim(r.fields[*c_samples]));
+    row.samples = std::isnan(samples) ? 0 : static_cast<int>(samples);
     if (c_prov) row.provenance = util::trim(r.fields[*c_prov]);
     if (c_board) row.board = util::trim(r.fields[*c_board]);  // older files have no board column
     for (const auto& [name, col] : metric_cols) {
@@ -164,11 +165,11 @@ Profile parse_profile_csv(const util::CsvTable& t) {
     p.rows.push_back(std::move(row));
   }
   if (p.rows.empty()) throw Error("{}: no data rows (expected one row per power mode)", t.source);
-  return p;
   ValidationOptions check;
   // A characterization CSV repeats modes, told apart by its swept columns (workers, storage, ...).
   check.reject_duplicates = !t.column("workers") && !t.column("storage");
   validate_profile(p, check);
+  return p;
 }
 
 Profile read_profile_csv(const std::string& path) { return parse_profile_csv(util::read_csv_file(path)); }

@@ -1,5 +1,11 @@
 #include "roofline/onnx_graph.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <limits>
 
@@ -8,6 +14,8 @@
 #include <onnx/shape_inference/implementation.h>
 
 #include "modewise/util/error.h"
+#include "modewise/util/strings.h"
+#include "roofline/onnx_attribute_checks.h"
 
 namespace modewise::roofline::detail {
 namespace {
@@ -51,7 +59,10 @@ int fix_graph_inputs(onnx::GraphProto& g, const std::unordered_set<std::string>&
     auto* shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
     for (int i = 0; i < shape->dim_size(); ++i) {
       auto* d = shape->mutable_dim(i);
-      if (d->has_dim_value() && d->dim_value() >= 0) continue;
+      if (d->has_dim_value() && d->dim_value() == 0)
+        throw Error("{}: graph input '{}' dimension {} is 0: an empty tensor (expected a positive size)", source,
+                    input.name(), i);
+      if (d->has_dim_value() && d->dim_value() > 0) continue;
       if (i != 0)
         throw Error("{}: graph input '{}' dimension {} is symbolic ('{}'); only the batch dimension (0) may be: "
                     "export the model with fixed input shapes", source, input.name(), i, d->dim_param());
@@ -66,6 +77,125 @@ int fix_graph_inputs(onnx::GraphProto& g, const std::unordered_set<std::string>&
   // A fixed leading dim > 1 shared by every input is the file's batch, except for recurrent models, whose
   // inputs lead with the sequence length.
   return (consistent && batch > 1 && !has_rnn) ? batch : 1;
+}
+
+// ONNX's messages span several lines ("==> Context: ..."): one line, as every modewise error.
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return util::trim(s);
+}
+
+// Names are free bytes in the protobuf: make every name valid UTF-8 (invalid bytes become the text \xNN, the
+// same everywhere, so references stay consistent) so that tables and --json output never break on them.
+void sanitize(std::string* s) {
+  if (!util::is_valid_utf8(*s)) *s = util::sanitize_utf8(*s);
+}
+
+void sanitize_value_infos(google::protobuf::RepeatedPtrField<onnx::ValueInfoProto>* infos) {
+  for (auto& vi : *infos) sanitize(vi.mutable_name());
+}
+
+void sanitize_names(onnx::ModelProto& m) {
+  sanitize(m.mutable_producer_name());
+  sanitize(m.mutable_producer_version());
+  auto* g = m.mutable_graph();
+  sanitize(g->mutable_name());
+  sanitize_value_infos(g->mutable_input());
+  sanitize_value_infos(g->mutable_output());
+  sanitize_value_infos(g->mutable_value_info());
+  for (auto& t : *g->mutable_initializer()) sanitize(t.mutable_name());
+  for (auto& n : *g->mutable_node()) {
+    sanitize(n.mutable_name());
+    sanitize(n.mutable_op_type());
+    sanitize(n.mutable_domain());
+    for (auto& in : *n.mutable_input()) sanitize(&in);
+    for (auto& out : *n.mutable_output()) sanitize(&out);
+  }
+}
+
+// The checker, the attribute checks and ONNX shape inference, in this process. Throws Error.
+void check_and_infer_in_process(onnx::ModelProto& model, const std::string& source) {
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception& e) {
+    throw Error("{}: not a valid ONNX model: {}", source, one_line(e.what()));
+  }
+  // ONNX's per-op inference functions trust rank-dependent attributes (a Split axis of 118 segfaults inside
+  // InferShapes): check them first.
+  check_attributes_before_inference(model, source);
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception& e) {
+    throw Error("{}: ONNX shape inference failed: {}", source, one_line(e.what()));
+  }
+}
+
+bool write_all(int fd, const char* p, size_t n) {
+  while (n > 0) {
+    ssize_t w = ::write(fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) return false;
+    p += w;
+    n -= static_cast<size_t>(w);
+  }
+  return true;
+}
+
+// The same in a child process: ONNX 1.12's inference functions index protobuf fields unchecked in more ways than
+// the attribute checks can foresee (dims that data propagation computes, empty tensors, ...), so a malformed model
+// that still crashes them costs the child, not modewise: the parent reports an Error. The child sends back 'M' and
+// the inferred model, or 'E' and an Error's message. MODEWISE_ONNX_IN_PROCESS=1 runs it in this process (debugging).
+void check_and_infer_shapes(onnx::ModelProto& model, const std::string& source) {
+  const char* in_process = std::getenv("MODEWISE_ONNX_IN_PROCESS");
+  int fds[2];
+  if ((in_process && std::string(in_process) == "1") || ::pipe(fds) != 0) return check_and_infer_in_process(model, source);
+  std::fflush(nullptr);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(fds[0]);
+    ::close(fds[1]);
+    return check_and_infer_in_process(model, source);
+  }
+  if (pid == 0) {  // child: no destructors, no atexit handlers, no sanitizer leak report
+    ::close(fds[0]);
+    std::string out;
+    try {
+      check_and_infer_in_process(model, source);
+      out = "M" + model.SerializeAsString();
+    } catch (const Error& e) {
+      out = std::string("E") + e.what();
+    } catch (const std::exception& e) {
+      out = fmt::format("E{}: ONNX shape inference failed: {}", source, one_line(e.what()));
+    }
+    bool ok = write_all(fds[1], out.data(), out.size());
+    ::_exit(ok ? 0 : 3);
+  }
+  ::close(fds[1]);
+  std::string reply;
+  char buf[65536];
+  for (;;) {
+    ssize_t r = ::read(fds[0], buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    reply.append(buf, static_cast<size_t>(r));
+  }
+  ::close(fds[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (WIFSIGNALED(status))
+    throw Error("{}: not a valid ONNX model: ONNX shape inference crashed on it (signal {}): a malformed node that "
+                "modewise's checks do not catch yet", source, WTERMSIG(status));
+  if (reply.empty() || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    throw Error("{}: ONNX shape inference failed (its process exited with status {})", source,
+                WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  if (reply[0] == 'E') throw Error(reply.substr(1));
+  onnx::ModelProto inferred;
+  if (reply[0] != 'M' || !inferred.ParseFromArray(reply.data() + 1, static_cast<int>(reply.size() - 1)))
+    throw Error("{}: ONNX shape inference returned an unreadable model", source);
+  model.CopyFrom(inferred);
 }
 
 }  // namespace
@@ -93,6 +223,7 @@ OnnxGraph load_onnx_graph(std::string_view bytes, const std::string& source) {
                 source);
   if (!g.model.has_graph() || g.model.graph().node_size() == 0)
     throw Error("{}: not a valid ONNX model: it has no graph nodes", source);
+  sanitize_names(g.model);
   if (g.model.ir_version() <= 0)
     throw Error("{}: not a valid ONNX model: ir_version is missing ({})", source, g.model.ir_version());
   for (const auto& op : g.model.opset_import())
@@ -131,18 +262,8 @@ OnnxGraph load_onnx_graph(std::string_view bytes, const std::string& source) {
     }
     graph->mutable_initializer()->Swap(&kept);
   }
-  try {
-    onnx::checker::check_model(g.model);
-  } catch (const std::exception& e) {
-    throw Error("{}: not a valid ONNX model: {}", source, e.what());
-  }
-
-  try {
-    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, /*data_propagation=*/true);
-    onnx::shape_inference::InferShapes(g.model, onnx::OpSchemaRegistry::Instance(), options);
-  } catch (const std::exception& e) {
-    throw Error("{}: ONNX shape inference failed: {}", source, e.what());
-  }
+  check_and_infer_shapes(g.model, source);
+  graph = g.model.mutable_graph();  // the inferred model replaced the one parsed
 
   for (const auto& vi : graph->input()) g.tensors[vi.name()] = info_from_type(vi.type());
   for (const auto& vi : graph->value_info()) g.tensors[vi.name()] = info_from_type(vi.type());

@@ -65,7 +65,7 @@ struct ProfileRow {
   double time_sd_ms = device::kUnknown;
   double power_sd_w = device::kUnknown;
   int samples = 0;                       // minibatches in the measurement window
-  std::string provenance;                // measured / emulated / replayed, "" when unknown
+  std::string provenance;                // one of the provenance values below, "" when unknown
   std::string board;                     // the board that measured it (serial number or host, docs/FLEET.md); "" unknown
   std::map<std::string, double> metrics;  // utilization, stalls, ...
   int line = 0;                           // CSV line it was read from (0: not read from a file)
