@@ -105,23 +105,24 @@ bool is_gpc_devfreq_name(const std::string& name) { return util::starts_with(nam
 std::optional<GpuDevfreq> discover_gpu(const SysfsRoot& root, std::vector<std::string>& notes) {
   const std::string cls = "/sys/class/devfreq";
   std::vector<std::string> entries = root.list(cls);
-  // By of_node name first (JetPack 4-6), then by devfreq name (JetPack 7, Thor).
+  // By devfreq name first (JetPack 7, Thor: gpu-gpc-0, explicit), then by of_node name (JetPack 4-6).
   std::optional<std::pair<std::string, std::string>> pick;  // entry, found_by
   std::string node_name;
-  for (const auto& entry : entries) {
-    auto node = root.try_read(cls + "/" + entry + "/device/of_node/name");
-    if (node && kGpuNodeNames.count(*node) && !util::starts_with(entry, "gpu-nvd")) {
-      pick = {{entry, "of_node name " + *node}};
-      node_name = *node;
+  for (const auto& entry : entries)
+    if (is_gpc_devfreq_name(entry)) {
+      pick = {{entry, "devfreq name " + entry}};
+      if (auto node = root.try_read(cls + "/" + entry + "/device/of_node/name")) node_name = *node;
       break;
     }
-  }
   if (!pick)
-    for (const auto& entry : entries)
-      if (is_gpc_devfreq_name(entry)) {
-        pick = {{entry, "devfreq name " + entry}};
+    for (const auto& entry : entries) {
+      auto node = root.try_read(cls + "/" + entry + "/device/of_node/name");
+      if (node && kGpuNodeNames.count(*node) && !util::starts_with(entry, "gpu-nvd")) {
+        pick = {{entry, "of_node name " + *node}};
+        node_name = *node;
         break;
       }
+    }
   if (!pick) {
     notes.push_back("no GPU devfreq device (looked in /sys/class/devfreq for of_node name ga10b, gv11b, gp10b, gm20b "
                     "or gpu, and for gpu-gpc-0)");

@@ -45,6 +45,7 @@ TEST(Board, OrinAgxJetPack5) {
   auto b = discover_board(telemetry::SysfsRoot(fake.root()));
   expect_matches_tree(fake, b);
   EXPECT_EQ(b.gpu->of_node_name, "ga10b");
+  EXPECT_EQ(b.gpu->found_by, "of_node name ga10b");
   EXPECT_EQ(b.gpu->available_hz.front(), 306000000);  // the JetPack 5.1 306 + n*102 MHz ladder
   EXPECT_EQ(b.gpu->load_file, "/sys/devices/17000000.ga10b/load");
   EXPECT_EQ(b.emc->table_source, "/sys/kernel/debug/bpmp/debug/clk/emc/possible_rates");

@@ -35,6 +35,7 @@ TEST(BoardCurrent, ThorFindsGpcBwmgrIna238AndSkipsUcsi) {
   EXPECT_EQ(b.builtin, "");
   ASSERT_TRUE(b.gpu);
   EXPECT_EQ(b.gpu->dir, "/sys/devices/platform/bus@0/gpu-gpc-0/devfreq/gpu-gpc-0");  // never gpu-nvd-0
+  EXPECT_EQ(b.gpu->found_by, "devfreq name gpu-gpc-0");
   EXPECT_EQ(b.gpu->available_hz, fake.gpu_hz);
   EXPECT_EQ(b.gpu->load_file, "");
   ASSERT_TRUE(b.emc);
