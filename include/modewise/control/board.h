@@ -1,7 +1,7 @@
 // Discovery of a Jetson board under a sysfs root (docs/HARDWARE.md): model (/proc/device-tree/model), SoC
 // (/proc/device-tree/compatible) and L4T release (/etc/nv_tegra_release); CPUs, their clusters (cpufreq policies) and
-// available frequencies (kHz); the GPU devfreq directory, found by scanning /sys/class/devfreq: a device whose
-// of_node name is one of {ga10b, gv11b, gp10b, gm20b, gpu}, or (JetPack 7, Thor) the node named gpu-gpc-0
+// available frequencies (kHz); the GPU devfreq directory, found by scanning /sys/class/devfreq: the node named
+// gpu-gpc-0 (JetPack 7, Thor), else a device whose of_node name is one of {ga10b, gv11b, gp10b, gm20b, gpu}
 // (gpu-nvd-0 is a video engine, never the GPU); its frequencies (Hz); the memory clock: the EMC cap file with the
 // EMC table, or (Thor) the devfreq node bwmgr with its own min/max; the INA3221/INA238 rails and which one is the
 // total; the board's own nvpmodel.conf (/etc/nvpmodel.conf), whose presets replace the built-in ones by NAME.
