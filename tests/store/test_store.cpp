@@ -311,7 +311,7 @@ TEST(Store, ImportFillsMissingColumnsAndRejectsRepeatsAndBadFiles) {
                                 "2,729.6,318.75,665.6,60,8\n4,729.6,318.75,665.6,51,9\n");
   std::string msg = error_of([&] { s.import_csv(dup); });
   EXPECT_NE(msg.find(dup + ":4"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("repeats line 2"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("is also on line 2"), std::string::npos) << msg;  // the profile-row validator, up front
 
   auto bad = d.write("bad.csv", "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n4,729.6,318.75,665.6,50,-9\n");
   msg = error_of([&] { s.import_csv(bad); });
