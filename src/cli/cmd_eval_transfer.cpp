@@ -40,7 +40,7 @@ std::string provenance_note(const std::string& p) {
 
 void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) {
   optimize::TransferEvalOptions opt;
-  opt.samples = util::parse_int_list(o.samples, "--samples");
+  opt.samples = parse_int_list_arg(o.samples, "--samples", 1, 1000000);
   opt.repeats = o.repeats;
   opt.budgets = o.budgets;
   opt.caution.safety = o.safety_pct / 100.0;
@@ -134,8 +134,7 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--new", o->fresh, "Profile CSV of the new workload/device covering the modes to evaluate")->required();
   cmd->add_option("--ref-device", o->ref_device, "Device of REF (default: its device column)");
   cmd->add_option("--new-device", o->new_device, "Device of NEW (default: its device column)");
-  cmd->add_option("--samples", o->samples, "Profiled modes of NEW given to each transfer")->capture_default_str()
-      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--samples", o->samples, "Profiled modes of NEW given to each transfer")->capture_default_str();
   cmd->add_option("--repeats", o->repeats, "Random samples per count (MAPE is the median)")->capture_default_str()
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--methods", o->methods,

@@ -68,7 +68,8 @@ struct ModelAnalysis {
 };
 
 // Parse, run ONNX shape inference and count. Throws Error naming the file and what failed for unreadable,
-// truncated or malformed models; UsageError for a batch size < 1.
+// truncated or malformed models (attributes are checked before shape inference, which runs in a child process so
+// that a model crashing it is an Error too; docs/ROOFLINE.md "Malformed models"); UsageError for a batch size < 1.
 ModelAnalysis analyze_onnx_file(const std::string& path, const AnalyzeOptions& options);
 ModelAnalysis analyze_onnx_bytes(std::string_view bytes, const std::string& source, const AnalyzeOptions& options);
 
