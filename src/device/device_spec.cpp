@@ -102,7 +102,7 @@ DeviceSpec device_from_json(const nlohmann::json& j, const std::string& source) 
       std::string where = fmt::format("{}: preset", source);
       d.presets.push_back(Preset{p.value("id", 0), get<std::string>(p, "name", where), get<int>(p, "cores", where),
                                  p.value("cpu_max_mhz", 0.0), p.value("gpu_max_mhz", 0.0),
-                                 p.value("emc_max_mhz", 0.0)});
+                                 p.value("emc_max_mhz", 0.0), false, {}});
     }
   }
   return d;

@@ -38,8 +38,12 @@ TEST(CliCosched, EveryStrategyAnswers) {
     ASSERT_EQ(r.exit_code, 0) << s << r.err;
     auto j = nlohmann::json::parse(r.out);
     EXPECT_TRUE(j["feasible"].get<bool>()) << s;
-    if (std::string(s) == "exhaustive") EXPECT_EQ(j["profiled_modes"], 441);
-    if (std::string(s) == "als") EXPECT_LE(j["profiled_modes"].get<int>(), 50);
+    if (std::string(s) == "exhaustive") {
+      EXPECT_EQ(j["profiled_modes"], 441);
+    }
+    if (std::string(s) == "als") {
+      EXPECT_LE(j["profiled_modes"].get<int>(), 50);
+    }
   }
 }
 

@@ -68,7 +68,9 @@ TEST(CoschedPlanner, ExhaustiveIsTheOptimum) {
     EXPECT_EQ(p.profiled_modes, static_cast<int>(f.lat.size()));
     const double opt = test::brute_force_optimum(*f.table, f.lat, f.w, b);
     EXPECT_EQ(p.feasible, opt > 0);
-    if (opt > 0) EXPECT_DOUBLE_EQ(p.choice.outcome.train_throughput, opt);
+    if (opt > 0) {
+      EXPECT_DOUBLE_EQ(p.choice.outcome.train_throughput, opt);
+    }
   }
 }
 

@@ -12,7 +12,7 @@ TEST(Svg, HasAxisLabelsSeriesAndEscapes) {
   c.title = "Pareto <front>";
   c.x_label = "power (W)";
   c.y_label = "time per minibatch (ms)";
-  c.series.push_back({"modes", {10, 20, 30}, {300, 200, 150}});
+  c.series.push_back({"modes", {10, 20, 30}, {300, 200, 150}, false, true, {}, 2.5});
   std::string s = render_svg(c);
   EXPECT_NE(s.find("power (W)"), std::string::npos);
   EXPECT_NE(s.find("time per minibatch (ms)"), std::string::npos);
@@ -24,7 +24,7 @@ TEST(Svg, HasAxisLabelsSeriesAndEscapes) {
 TEST(Svg, LogAxesSkipNonPositive) {
   SvgChart c;
   c.log_x = c.log_y = true;
-  c.series.push_back({"s", {0, 1, 10, 100}, {1, 0, 10, 100}, true});
+  c.series.push_back({"s", {0, 1, 10, 100}, {1, 0, 10, 100}, true, true, {}, 2.5});
   std::string s = render_svg(c);
   EXPECT_EQ(s.find("nan"), std::string::npos);
   EXPECT_EQ(s.find("inf"), std::string::npos);
