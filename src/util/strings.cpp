@@ -59,7 +59,7 @@ double parse_double(std::string_view text, std::string_view context, std::string
   double v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size() || !std::isfinite(v))
-    throw Error("{}: expected {}, found '{}'", context, what, t);
+    throw Error("{}: expected {}, found '{}'", context, what, escape_nonprintable(t));  // one line, whatever t holds
   return v;
 }
 
@@ -68,7 +68,7 @@ long long parse_int(std::string_view text, std::string_view context, std::string
   long long v = 0;
   auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
-    throw Error("{}: expected {}, found '{}'", context, what, t);
+    throw Error("{}: expected {}, found '{}'", context, what, escape_nonprintable(t));
   return v;
 }
 
