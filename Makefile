@@ -4,7 +4,7 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 BUILD_TYPE ?= Release
 
-.PHONY: all deps configure build run test bench sanitize clean
+.PHONY: all deps configure build run test bench sanitize arm64 gcc11 noonnx clean
 
 all: build
 
@@ -39,5 +39,36 @@ sanitize: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS) -L fuzz
 
+# The board's architecture: cross-build for aarch64 with Debian's toolchain (cmake/toolchain-aarch64-linux-gnu.cmake)
+# and run the whole suite under qemu-user, except the tests labelled no_qemu (each says why user-mode emulation
+# cannot run it; docs/HARDWARE.md, "Architectures, compilers and releases tested in CI"). No benchmarks.
+# The fuzz tests run MODEWISE_FUZZ_SCALE (default 0.25) of their inputs: emulation is about 10x slower.
+ARM64_BUILD ?= build-arm64
+arm64:
+	@bash scripts/install-deps.sh
+	@bash scripts/install-deps-arm64.sh $(ARM64_BUILD)/onnx-arm64
+	cmake -S . -B $(ARM64_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) \
+	  -DCMAKE_TOOLCHAIN_FILE=$(CURDIR)/cmake/toolchain-aarch64-linux-gnu.cmake -DMODEWISE_WITH_BENCHMARK=OFF \
+	  -DONNX_DIR=$(CURDIR)/$(ARM64_BUILD)/onnx-arm64/usr/lib/aarch64-linux-gnu/cmake/ONNX
+	cmake --build $(ARM64_BUILD) -j $(JOBS)
+	cd $(ARM64_BUILD) && MODEWISE_FUZZ_SCALE=$${MODEWISE_FUZZ_SCALE:-0.25} ctest --output-on-failure -j $(JOBS) --timeout 600 -LE no_qemu
+
+# JetPack 6's compiler: g++ 11 (Debian 12 has it), no benchmarks.
+GCC11_BUILD ?= build-gcc11
+gcc11:
+	@bash scripts/install-deps.sh g++-11
+	cmake -S . -B $(GCC11_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DCMAKE_CXX_COMPILER=g++-11 -DMODEWISE_WITH_BENCHMARK=OFF
+	cmake --build $(GCC11_BUILD) -j $(JOBS)
+	cd $(GCC11_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# A build without the optional components (as on a release whose archive lacks libonnx-dev): analyze,
+# roofline --model and tune-inference say "built without ONNX support"; the tests that need ONNX skip.
+NOONNX_BUILD ?= build-noonnx
+noonnx:
+	@bash scripts/install-deps.sh
+	cmake -S . -B $(NOONNX_BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DMODEWISE_WITH_ONNX=OFF -DMODEWISE_WITH_BENCHMARK=OFF
+	cmake --build $(NOONNX_BUILD) -j $(JOBS)
+	cd $(NOONNX_BUILD) && ctest --output-on-failure -j $(JOBS)
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan $(ARM64_BUILD) $(GCC11_BUILD) $(NOONNX_BUILD)
