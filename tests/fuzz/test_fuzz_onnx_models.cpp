@@ -27,7 +27,7 @@
 namespace modewise::fuzz {
 namespace {
 
-constexpr int kMutationsPerFixture = 2000;
+const int kMutationsPerFixture = scaled(2000);  // MODEWISE_FUZZ_SCALE: fewer under emulation (make arm64)
 
 std::string onnx_fixture(const std::string& name) { return fixture_text("onnx/" + name); }
 
