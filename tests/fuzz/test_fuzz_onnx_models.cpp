@@ -79,8 +79,13 @@ void mutate_attribute(Mutator& m, onnx::NodeProto& n) {
   switch (m.below(5)) {
     case 0: a->set_i(extreme_ints()[m.below(extreme_ints().size())]); break;
     case 1:
-      if (a->ints_size() > 0) a->set_ints(static_cast<int>(m.below(a->ints_size())), extreme_ints()[m.below(extreme_ints().size())]);
-      else a->add_ints(extreme_ints()[m.below(extreme_ints().size())]);
+      if (a->ints_size() > 0) {
+        // one draw per statement: the order of draws inside one call's arguments differs between compilers/ABIs
+        const int at = static_cast<int>(m.below(a->ints_size()));
+        a->set_ints(at, extreme_ints()[m.below(extreme_ints().size())]);
+      } else {
+        a->add_ints(extreme_ints()[m.below(extreme_ints().size())]);
+      }
       break;
     case 2:
       if (a->ints_size() > 0) a->mutable_ints()->RemoveLast();
@@ -130,8 +135,12 @@ void mutate_model(Mutator& m, onnx::ModelProto& model) {
     case 9:
       if (g->initializer_size() > 0) {
         auto* t = g->mutable_initializer(static_cast<int>(m.below(g->initializer_size())));
-        if (t->dims_size() > 0) t->set_dims(static_cast<int>(m.below(t->dims_size())), extreme_ints()[m.below(extreme_ints().size())]);
-        else t->add_dims(extreme_ints()[m.below(extreme_ints().size())]);
+        if (t->dims_size() > 0) {
+          const int at = static_cast<int>(m.below(t->dims_size()));  // one draw per statement (see above)
+          t->set_dims(at, extreme_ints()[m.below(extreme_ints().size())]);
+        } else {
+          t->add_dims(extreme_ints()[m.below(extreme_ints().size())]);
+        }
       }
       break;
     case 10: {  // swap two nodes (breaks topological order)
