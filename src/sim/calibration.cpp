@@ -47,36 +47,47 @@ std::vector<ReferencePoint> read_reference_csv(const std::string& path) {
   return out;
 }
 
-CheckResult check_against_reference(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
-                                    const Tolerance& tol) {
-  CheckResult r;
-  r.tolerance = tol;
-  for (const auto& p : points) {
-    CheckRow row;
-    row.ref = p;
-    device::WorkloadRequest req;
-    req.workload = p.workload;
-    req.task = "infer";
-    req.batch_size = p.batch_size;
-    row.est = estimate(spec, req, p.mode);
-    row.time_err = row.est.time_ms / p.time_ms - 1.0;
-    row.power_err = row.est.power_w / p.power_w - 1.0;
-    row.time_ok = std::abs(row.time_err) <= tol.time;
-    row.power_ok = std::abs(row.power_err) <= tol.power;
-    if (!p.excluded) {
-      ++r.checked;
-      if (!row.ok()) ++r.failed;
-      r.time_mape += std::abs(row.time_err);
-      r.power_mape += std::abs(row.power_err);
-      r.time_max_err = std::max(r.time_max_err, std::abs(row.time_err));
-      r.power_max_err = std::max(r.power_max_err, std::abs(row.power_err));
-    }
-    r.rows.push_back(row);
+CheckRow check_row(const ReferencePoint& p, const Estimate& e, const Tolerance& tol) {
+  CheckRow row;
+  row.ref = p;
+  row.est = e;
+  row.time_err = e.time_ms / p.time_ms - 1.0;
+  row.power_err = e.power_w / p.power_w - 1.0;
+  row.time_ok = std::abs(row.time_err) <= tol.time;
+  row.power_ok = std::abs(row.power_err) <= tol.power;
+  return row;
+}
+
+void summarize(CheckResult& r) {
+  r.checked = r.failed = 0;
+  r.time_mape = r.power_mape = r.time_max_err = r.power_max_err = 0;
+  for (const auto& row : r.rows) {
+    if (row.ref.excluded) continue;
+    ++r.checked;
+    if (!row.ok()) ++r.failed;
+    r.time_mape += std::abs(row.time_err);
+    r.power_mape += std::abs(row.power_err);
+    r.time_max_err = std::max(r.time_max_err, std::abs(row.time_err));
+    r.power_max_err = std::max(r.power_max_err, std::abs(row.power_err));
   }
   if (r.checked) {
     r.time_mape /= r.checked;
     r.power_mape /= r.checked;
   }
+}
+
+CheckResult check_against_reference(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
+                                    const Tolerance& tol) {
+  CheckResult r;
+  r.tolerance = tol;
+  for (const auto& p : points) {
+    device::WorkloadRequest req;
+    req.workload = p.workload;
+    req.task = "infer";
+    req.batch_size = p.batch_size;
+    r.rows.push_back(check_row(p, estimate(spec, req, p.mode), tol));
+  }
+  summarize(r);
   return r;
 }
 

@@ -51,6 +51,10 @@ struct CheckResult {
   double time_max_err = 0, power_max_err = 0;     // largest |relative error| over checked points
 };
 
+// One point against an estimate: relative errors and whether each is within the tolerance.
+CheckRow check_row(const ReferencePoint& p, const Estimate& e, const Tolerance& tol);
+// checked, failed, mean and max absolute errors of r.rows (excluded points left out).
+void summarize(CheckResult& r);
 CheckResult check_against_reference(const device::DeviceSpec& spec, const std::vector<ReferencePoint>& points,
                                     const Tolerance& tolerance = Tolerance{});
 
