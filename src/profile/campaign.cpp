@@ -41,6 +41,7 @@ std::string CampaignSpec::identity() const {
   s += "\n";
   if (!fingerprint.empty()) s += "fingerprint=" + fingerprint + "\n";
   if (!shard.empty()) s += fmt::format("shard={}\nfull_modes={}\nfull_list={}\n", shard, full_modes, full_list);
+  if (!design.empty()) s += fmt::format("design={}\nplanned_modes={}\n", design, planned_modes);
   return s;
 }
 
@@ -108,15 +109,33 @@ void settle(int settle_ms, const std::atomic<bool>* stop) {
   }
 }
 
+// Apply, settle, run and summarize one mode.
+ModeResult measure_mode(device::Backend& backend, const CampaignSpec& spec, const PowerMode& mode, size_t mode_index,
+                        const CampaignOptions& options) {
+  backend.apply(mode);
+  settle(options.settle_ms, options.stop);
+  ModeResult result;
+  result.mode_index = mode_index;
+  result.trace = backend.run(spec.workload, spec.minibatches + spec.warmup_allowance);
+  result.summary = summarize_run(result.trace, spec.minibatches, options.warmup);
+  result.row = make_row(spec, mode, result.summary);
+  return result;
+}
+
+void check_run_settings(const CampaignSpec& spec) {
+  if (spec.minibatches < 1) throw UsageError("--minibatches must be at least 1, found {}", spec.minibatches);
+  if (spec.warmup_allowance < 0)
+    throw UsageError("--warmup-allowance must be 0 or more, found {}", spec.warmup_allowance);
+}
+
 }  // namespace
 
 CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec, CampaignLog& log,
                              const CampaignOptions& options, const CampaignCallbacks& callbacks) {
   ExitHook exit_hook{callbacks.on_exit};
   if (spec.modes.empty()) throw Error("campaign has no power modes to profile");
-  if (spec.minibatches < 1) throw UsageError("--minibatches must be at least 1, found {}", spec.minibatches);
-  if (spec.warmup_allowance < 0)
-    throw UsageError("--warmup-allowance must be 0 or more, found {}", spec.warmup_allowance);
+  check_run_settings(spec);
+  MW_CHECK(spec.design.empty());
   MW_CHECK(spec.positions.empty() || spec.positions.size() == spec.modes.size());
   std::unordered_map<PowerMode, size_t, device::PowerModeHash> index;
   for (size_t i = 0; i < spec.modes.size(); ++i)
@@ -146,13 +165,8 @@ CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec,
         break;
       }
       if (callbacks.on_progress) callbacks.on_progress(out.resumed + out.measured, out.total, spec.modes[i]);
-      backend.apply(spec.modes[i]);
-      settle(options.settle_ms, options.stop);
-      ModeResult result;
-      result.mode_index = spec.positions.empty() ? i : spec.positions[i];
-      result.trace = backend.run(spec.workload, spec.minibatches + spec.warmup_allowance);
-      result.summary = summarize_run(result.trace, spec.minibatches, options.warmup);
-      result.row = make_row(spec, spec.modes[i], result.summary);
+      ModeResult result =
+          measure_mode(backend, spec, spec.modes[i], spec.positions.empty() ? i : spec.positions[i], options);
       log.record(spec, result);
       ++out.measured;
       if (callbacks.on_row) callbacks.on_row(result.row, false);
@@ -166,6 +180,120 @@ CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec,
   log.close(spec, out.stopped ? "stopped" : "done", "");
   for (auto& row : done)
     if (row) out.rows.push_back(std::move(*row));
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+// ---- campaigns whose modes are chosen while they run
+
+namespace {
+
+// Keys of up to 3 modes from `from` on, for messages.
+template <class T, class Key>
+std::string first_keys(const std::vector<T>& items, size_t from, Key key) {
+  std::string s;
+  for (size_t i = from; i < from + 3 && i < items.size(); ++i) {
+    if (!s.empty()) s += ' ';
+    s += key(items[i]).key();
+  }
+  if (from + 3 < items.size()) s += " ...";
+  return s.empty() ? "none" : s;
+}
+
+}  // namespace
+
+CampaignOutcome run_chosen_campaign(device::Backend& backend, const CampaignSpec& spec, CampaignLog& log,
+                                    const ChooseModesFn& choose, const CampaignOptions& options,
+                                    const CampaignCallbacks& callbacks) {
+  ExitHook exit_hook{callbacks.on_exit};
+  MW_CHECK(!spec.design.empty() && spec.modes.empty() && spec.shard.empty() && choose);
+  if (spec.planned_modes == 0) throw Error("campaign has no power modes to profile");
+  check_run_settings(spec);
+
+  auto start = std::chrono::steady_clock::now();
+  CampaignOutcome out;
+  out.total = spec.planned_modes;
+  out.id = spec.id();
+  std::vector<ProfileRow> rows;  // in the order measured
+  std::unordered_map<PowerMode, size_t, device::PowerModeHash> seen;
+  for (auto& row : log.open(spec))  // the store gives them in mode_index order: the order measured
+    if (seen.emplace(row.mode, rows.size()).second) rows.push_back(std::move(row));
+  out.resumed = rows.size();
+  if (callbacks.on_start) callbacks.on_start(out.id, out.resumed, out.total);
+  for (const auto& row : rows)
+    if (callbacks.on_row) callbacks.on_row(row, true);
+
+  auto choose_after = [&](size_t n_rows) {
+    ++out.choices;
+    if (callbacks.on_choose) callbacks.on_choose(out.choices, n_rows, out.total);
+    std::vector<ProfileRow> prefix(rows.begin(), rows.begin() + static_cast<std::ptrdiff_t>(n_rows));
+    std::vector<PowerMode> next = choose(prefix);
+    std::unordered_map<PowerMode, bool, device::PowerModeHash> in_batch;
+    for (const auto& m : next)
+      if (!in_batch.emplace(m, true).second) throw Error("the mode chooser repeated mode {} in one batch", m.key());
+    if (callbacks.on_chosen) callbacks.on_chosen(out.choices, next);
+    return next;
+  };
+
+  try {
+    // Replay the choices behind the stored rows, to find the batch a kill interrupted.
+    std::vector<PowerMode> pending;
+    size_t replayed = 0;
+    while (replayed < rows.size() && rows.size() < out.total) {
+      std::vector<PowerMode> next = choose_after(replayed);
+      size_t k = 0;
+      while (k < next.size() && replayed + k < rows.size() && rows[replayed + k].mode == next[k]) ++k;
+      if (!next.empty() && replayed + k == rows.size() && k < next.size()) {  // the interrupted batch
+        pending.assign(next.begin() + static_cast<std::ptrdiff_t>(k), next.end());
+        replayed = rows.size();
+      } else if (!next.empty() && k == next.size()) {  // a whole batch as stored
+        replayed += k;
+      } else {
+        if (callbacks.on_note)
+          callbacks.on_note(fmt::format(
+              "the {} stored modes from position {} ({}) are not the modes the chooser picks now ({}): going on "
+              "from the {} rows as stored",
+              rows.size() - replayed, replayed + 1,
+              first_keys(rows, replayed, [](const ProfileRow& r) { return r.mode; }),
+              first_keys(next, 0, [](const PowerMode& m) { return m; }), rows.size()));
+        replayed = rows.size();
+      }
+    }
+
+    while (rows.size() < out.total) {
+      if (options.stop && options.stop->load()) {
+        out.stopped = true;
+        break;
+      }
+      if (pending.empty()) {
+        for (auto& m : choose_after(rows.size()))
+          if (!seen.count(m)) pending.push_back(m);
+        if (pending.empty()) break;  // the chooser has nothing more (or only measured modes): complete
+      }
+      for (const auto& mode : pending) {
+        if (rows.size() >= out.total) break;
+        if (seen.count(mode)) continue;
+        if (options.stop && options.stop->load()) {
+          out.stopped = true;
+          break;
+        }
+        if (callbacks.on_progress) callbacks.on_progress(rows.size(), out.total, mode);
+        ModeResult result = measure_mode(backend, spec, mode, rows.size(), options);
+        log.record(spec, result);
+        ++out.measured;
+        seen.emplace(mode, rows.size());
+        rows.push_back(result.row);
+        if (callbacks.on_row) callbacks.on_row(result.row, false);
+      }
+      pending.clear();
+      if (out.stopped) break;
+    }
+  } catch (const std::exception& e) {
+    log.close(spec, "failed", e.what());
+    throw;
+  }
+  log.close(spec, out.stopped ? "stopped" : "done", "");
+  out.rows = std::move(rows);
   out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }

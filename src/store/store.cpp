@@ -192,7 +192,7 @@ std::vector<profile::ProfileRow> Store::open_campaign(const profile::CampaignSpe
                          kNow));
       ins.bind(1, id).bind(2, device_id).bind(3, workload_id).bind(4, spec.backend).bind(5, spec.provenance);
       ins.bind(6, spec.minibatches).bind(7, spec.warmup_allowance).bind(8, static_cast<int64_t>(spec.seed));
-      ins.bind(9, static_cast<int64_t>(spec.modes.size())).bind(10, identity).bind(11, source);
+      ins.bind(9, static_cast<int64_t>(spec.mode_count())).bind(10, identity).bind(11, source);
       ins.run();
     }
     tx.commit();

@@ -40,14 +40,21 @@ struct CampaignSpec {
   size_t full_modes = 0;
   std::string full_list;
   std::vector<size_t> positions;
+  // A campaign whose modes are chosen while it runs (run_chosen_campaign below; `profile --modes adaptive:N`):
+  // `design` names how they are chosen (method, N, batch sizes, hashes of the base model and the candidate list),
+  // `modes` stays empty and `planned_modes` is N. Both are part of the identity; empty/0 for a fixed mode list.
+  std::string design;
+  size_t planned_modes = 0;
 
   std::string identity() const;  // canonical text of what defines the campaign
   std::string id() const;        // 16 hex digits: FNV-1a 64 of identity()
+  // Modes the campaign measures when complete: planned_modes for a chosen campaign, else modes.size().
+  size_t mode_count() const { return design.empty() ? modes.size() : planned_modes; }
 };
 
 // One finished mode: the row for the CSV, its summary and the raw run it came from.
 struct ModeResult {
-  size_t mode_index = 0;  // position in CampaignSpec::modes
+  size_t mode_index = 0;  // position in CampaignSpec::modes (a chosen campaign: in the order measured)
   ProfileRow row;
   RunSummary summary;
   device::RunTrace trace;
@@ -94,14 +101,21 @@ struct CampaignCallbacks {
   // Called exactly once when the campaign ends: finished, stopped or failing with an exception. The hook for
   // restoring the board's original power mode on real hardware.
   std::function<void()> on_exit;
+  // A chosen campaign (run_chosen_campaign) only. on_choose: before each call of the chooser that decides new modes
+  // (step 1 is the first batch; modes measured so far; planned). on_chosen: what it chose (empty: complete).
+  std::function<void(size_t step, size_t done, size_t total)> on_choose;
+  std::function<void(size_t step, const std::vector<device::PowerMode>& modes)> on_chosen;
+  // A resumed chosen campaign whose stored rows are not what the chooser picks now (a changed chooser): a note.
+  std::function<void(const std::string& message)> on_note;
 };
 
 struct CampaignOutcome {
-  std::vector<ProfileRow> rows;  // every finished mode, in mode order
+  std::vector<ProfileRow> rows;  // every finished mode, in mode order (chosen campaign: order measured)
   size_t total = 0;              // modes in the campaign
   size_t resumed = 0;            // finished before this run
   size_t measured = 0;           // measured in this run
   bool stopped = false;          // stopped early by CampaignOptions::stop
+  size_t choices = 0;            // chosen campaign: calls of the chooser in this run, replayed ones included
   double elapsed_s = 0;
   std::string id;
 };
@@ -111,11 +125,28 @@ struct CampaignOutcome {
 CampaignOutcome run_campaign(device::Backend& backend, const CampaignSpec& spec, CampaignLog& log,
                              const CampaignOptions& options = {}, const CampaignCallbacks& callbacks = {});
 
+// The next modes to measure, chosen from the rows measured so far (in the order measured); empty when the campaign
+// is complete. It must be a pure function of its argument (the same rows give the same modes).
+using ChooseModesFn = std::function<std::vector<device::PowerMode>(const std::vector<ProfileRow>& measured)>;
+
+// Run (or resume) a campaign whose modes are chosen in batches while it runs (spec.design set, spec.modes empty):
+// choose a batch from the rows so far, measure it mode by mode (each recorded as it completes, mode_index = the
+// order measured), repeat until spec.planned_modes are measured or `choose` returns nothing. On resume the stored
+// rows are read in the order measured and the choices are replayed from them (choose(first rows of each batch)),
+// so a batch interrupted by a kill is finished with the modes it was chosen with: a resumed campaign measures the
+// same modes in the same order as an uninterrupted one. If the stored rows disagree with the replayed choice (the
+// chooser changed), on_note says so and the campaign goes on from the rows as stored; no row is lost or measured
+// twice either way. Outcome rows are in the order measured.
+CampaignOutcome run_chosen_campaign(device::Backend& backend, const CampaignSpec& spec, CampaignLog& log,
+                                    const ChooseModesFn& choose, const CampaignOptions& options = {},
+                                    const CampaignCallbacks& callbacks = {});
+
 // The row for one mode from its run summary.
 ProfileRow make_row(const CampaignSpec& spec, const device::PowerMode& mode, const RunSummary& summary);
 
 // --modes: "all" (every mode of `grid`), "maxn" or another named mode, "random:N" (N modes of `grid` sampled
 // without replacement with `seed`, in grid order), or a CSV file with cores,cpu_mhz,gpu_mhz,emc_mhz columns.
+// (spread:N and adaptive:N need predict, above this module: the CLI resolves them, src/cli/mode_designs.h.)
 // Every mode is checked against the device. Throws UsageError for a bad argument, Error for a bad file.
 std::vector<device::PowerMode> resolve_modes(const device::DeviceSpec& spec, const std::string& modes_arg,
                                              const std::string& grid, uint64_t seed);
