@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
+#include "cli/measure_mode.h"
 #include "cli/model_args.h"
 #include "modewise/device/grid.h"
 #include "modewise/optimize/confirm.h"
@@ -208,11 +209,7 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
     // Confirmation by measurement (docs/PREDICT.md): a few modes near the budget are profiled and decide.
     optimize::ConfirmOptions co;
     co.measurements = o.confirm;
-    optimize::MeasureFn measure = [&](const device::PowerMode& m) {
-      backend->apply(m);
-      profile::RunSummary s = profile::summarize_run(backend->run(new_w, 50), 40);
-      return optimize::MeasuredPoint{s.time_ms, s.power_w};
-    };
+    optimize::MeasureFn measure = mode_measurer(*backend, new_w);  // cli/measure_mode.h
     t0 = Clock::now();
     auto c = optimize::confirm_recommendation(modes, p, o.power_w, objective, measure, co);
     info(fmt::format("confirmation: {} modes profiled in {:.1f} s", c ? c->profiled.size() : size_t(o.confirm),
