@@ -21,7 +21,8 @@ required=(cmake make g++ pkg-config libeigen3-dev libcli11-dev libfmt-dev nlohma
 # Optional components: "NAME|what it enables|packages". All packages of one component, or none.
 optional=("ONNX|analyze, roofline --model, tune-inference|libonnx-dev libprotobuf-dev"
           "BENCHMARK|the benchmark suite (make bench)|libbenchmark-dev"
-          "YAML|the Kubernetes manifest check in tests/cli/test_cli_fleet.cpp|python3-yaml")
+          "YAML|the Kubernetes manifest check in tests/cli/test_cli_fleet.cpp|python3-yaml"
+          "PYTHON|the Python package (import modewise, docs/PYTHON.md) and its tests|python3-dev pybind11-dev python3-pybind11 python3-pytest python3-numpy python3-venv python3-setuptools python3-wheel")
 # Slurm and munge: tests/cli/test_cli_fleet.cpp runs a real single-node Slurm cluster (scripts/slurm-test-cluster.sh;
 # the test skips without them). Only in CI (CI=true) or when asked (WITH_SLURM=1): with systemd the packages also
 # install services.

@@ -1,0 +1,62 @@
+"""Shared fixtures of the Python tests: the CLI (to compare answers), a model file, fake Jetson trees.
+
+Run from a build tree: PYTHONPATH=<build>/python MODEWISE_CLI=<build>/modewise /usr/bin/python3 -m pytest python/tests
+(ctest does exactly this: python/CMakeLists.txt). Without MODEWISE_CLI the tests look for build/modewise.
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def _cli_path():
+    path = os.environ.get("MODEWISE_CLI") or os.path.join(SOURCE_DIR, "build", "modewise")
+    return path if os.access(path, os.X_OK) else None
+
+
+@pytest.fixture(scope="session")
+def cli(tmp_path_factory):
+    """run(*args) -> CompletedProcess of the modewise CLI (text mode), with a private store."""
+    path = _cli_path()
+    if path is None:
+        pytest.skip("the modewise CLI is not built (set MODEWISE_CLI)")
+    env = dict(os.environ, MODEWISE_DB=str(tmp_path_factory.mktemp("db") / "cli.db"))
+
+    def run(*args, check=True):
+        r = subprocess.run([path, *map(str, args)], capture_output=True, text=True, env=env)
+        if check and r.returncode != 0:
+            raise AssertionError("modewise %s failed (%d): %s" % (" ".join(map(str, args)), r.returncode, r.stderr))
+        return r
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def model_file(cli, tmp_path_factory):
+    """A small reference model of emulated resnet18 training on orin-agx (60 modes, a short MLP fit)."""
+    d = tmp_path_factory.mktemp("model")
+    cli("profile", "--no-db", "--device", "sim:orin-agx", "--workload", "resnet18", "--modes", "random:60",
+        "--seed", "3", "--out", d / "profile.csv")
+    cli("fit", "--profile", d / "profile.csv", "--epochs", "60", "--seed", "1", "--out", d / "model.json")
+    return d / "model.json"
+
+
+@pytest.fixture
+def fake_tree():
+    """A fake AGX Orin (JetPack 6) sysfs tree, removed afterwards (tests/control/fake_sysfs.h)."""
+    fake_sysfs = pytest.importorskip("_modewise_fake_sysfs")
+    return fake_sysfs.FakeSysfs("orin_agx_jp6")
+
+
+def cli_error(result):
+    """The one-line message of a failed CLI run, without its 'modewise: error: ' prefix."""
+    lines = [l for l in result.stderr.splitlines() if l.startswith("modewise: error: ")]
+    assert len(lines) == 1, result.stderr
+    return lines[0][len("modewise: error: "):]
+
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -1,0 +1,36 @@
+"""The README's install, offline: a venv with Debian's packages visible, then pip install --no-build-isolation.
+
+ctest runs this with MODEWISE_BUILD_DIR set to its own build tree, which setup.py reuses: the extension is up to
+date there, so the install costs seconds (a fresh install compiles the library: docs/PYTHON.md says how long).
+"""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.mark.skipif(not os.environ.get("MODEWISE_BUILD_DIR"),
+                    reason="set MODEWISE_BUILD_DIR to a configured build tree (a fresh build takes minutes)")
+def test_venv_pip_install_offline(tmp_path):
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PIP_NO_INDEX"] = "1"  # offline: nothing may be downloaded
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    r = subprocess.run([str(venv / "bin" / "pip"), "install", "--no-build-isolation", "--no-deps", SOURCE_DIR],
+                       capture_output=True, text=True, env=env, cwd=str(tmp_path))
+    assert r.returncode == 0, r.stdout + r.stderr
+    code = ("import modewise, modewise_probe, os; "
+            "assert modewise.__file__.startswith(%r), modewise.__file__; "
+            "assert len(modewise.modes('orin-agx', 'powertrain')) == 4368; "
+            "m = modewise.Monitor('sim:orin-agx'); assert m.provenance == 'emulated' and m.power_w > 0; "
+            "assert os.path.exists(os.path.join(os.path.dirname(modewise.__file__), 'py.typed')); "
+            "print(modewise_probe.Probe.__name__)") % str(venv)
+    r = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True, text=True, env=env,
+                       cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "Probe"
