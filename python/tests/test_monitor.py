@@ -110,3 +110,31 @@ def test_bad_monitor_arguments_raise_usage_error(tmp_path):
         modewise.Monitor("sim:orin-agx", interval_ms=0)
     with pytest.raises(modewise.Error):  # no rails under an empty root
         modewise.Monitor("jetson", sysfs_root=str(tmp_path))
+
+
+def test_end_window_releases_the_gil():
+    # end_window waits for the next sample (up to 4 intervals); with a slow sampler that is long enough to see
+    # whether another Python thread runs meanwhile, which it can only do if the wait does not hold the GIL.
+    import threading
+    ticks = []
+    stop = threading.Event()
+
+    def spin():
+        while not stop.is_set():
+            ticks.append(time.monotonic())
+            time.sleep(0.002)
+
+    with modewise.Monitor("sim:orin-agx", interval_ms=400) as mon:
+        time.sleep(0.05)  # the next sample is ~350 ms away
+        mon.begin_window("w")
+        t = threading.Thread(target=spin)
+        t.start()
+        try:
+            t0 = time.monotonic()
+            mon.end_window("w")
+            t1 = time.monotonic()
+        finally:
+            stop.set()
+            t.join()
+    assert t1 - t0 > 0.1, "end_window did not wait for a sample"
+    assert any(t0 + 0.02 < x < t1 - 0.02 for x in ticks), "no other thread ran while end_window waited"
