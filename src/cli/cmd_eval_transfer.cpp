@@ -32,6 +32,10 @@ struct EvalTransferCliOptions {
   uint64_t seed = 1;
   bool json = false, per_budget = false;
   int confirm = 0;
+  int adaptive_initial = 10, adaptive_batch = 5;
+  std::string adaptive_score = "imse", adaptive_first = "spread";
+  double adaptive_power_weight = predict::AdaptiveOptions{}.power_weight;
+  double adaptive_front_weight = predict::AdaptiveOptions{}.front_weight;
 };
 
 std::string provenance_note(const std::string& p) {
@@ -61,6 +65,13 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
   opt.use_mlp_fit = !o.finetune_default_ref;
   opt.transfer.correction_features.name = o.time_features;
   opt.transfer.power_correction_features.name = o.power_features;
+  opt.adaptive.initial = static_cast<size_t>(o.adaptive_initial);
+  opt.adaptive.batch = static_cast<size_t>(o.adaptive_batch);
+  opt.adaptive.score = o.adaptive_score;
+  opt.adaptive.first_batch = o.adaptive_first;
+  opt.adaptive.power_weight = o.adaptive_power_weight;
+  opt.adaptive.front_weight = o.adaptive_front_weight;
+  opt.adaptive.transfer = opt.transfer;  // adaptive steps transfer with gp (the default), whatever --methods
   profile::Profile ref, fresh;
   std::vector<profile::ProfileRow> ref_rows = load_profile_rows(o.ref, {}, &ref);
   std::vector<profile::ProfileRow> new_rows = load_profile_rows(o.fresh, {}, &fresh);
@@ -99,7 +110,7 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
     fmt::print("sampling: {}; caution: {}% safety margin, {} standard deviations of the model's power uncertainty\n",
                r.sampling, util::format_number(o.safety_pct), util::format_number(o.sd_multiplier));
   util::TextTable t({"method", "samples", "time_mape_%", "power_mape_%", "mean_gap_%", "max_gap_%", "within_5%",
-                     "violations", "max_over_%", "no_mode", "transfer_s", "confirm_modes"});
+                     "violations", "max_over_%", "no_mode", "transfer_s", "sampling_s", "confirm_modes"});
   for (const auto& c : r.cells) {
     bool preset = c.method == "nvpmodel-preset";
     t.add({c.method, preset ? "-" : std::to_string(c.samples),
@@ -108,6 +119,7 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
            fmt::format("{:.2f}", c.max_gap_pct), fmt::format("{:.0f}%", 100 * c.within_5pct),
            fmt::format("{}/{}", c.violations, c.recommendations), fmt::format("{:.2f}", c.max_violation_pct),
            std::to_string(c.no_recommendation), preset ? "-" : fmt::format("{:.3f}", c.mean_transfer_s),
+           preset ? "-" : fmt::format("{:.3f}", c.mean_sampling_s),
            preset || o.confirm <= 0 ? "-" : fmt::format("{:.1f}", c.mean_confirm_measurements)});
   }
   t.print(std::cout);
@@ -145,9 +157,37 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
       ->capture_default_str();
   cmd->add_option("--tolerance-pct", o->tolerance_pct,
                   "Budget overshoot counted as noise, not as a violation (default: NEW's median power_sd_w/power_w)");
-  cmd->add_option("--sampling", o->sampling, "Which modes of NEW a transfer gets: random or spread (space-filling)")
-      ->check(CLI::IsMember(predict::sampling_names()))
+  cmd->add_option("--sampling", o->sampling,
+                  "Which modes of NEW a transfer gets: random, spread (space-filling) or adaptive (chosen step by "
+                  "step from gp transfers of the reference; a step's measurement is NEW's row)")
+      ->check(CLI::IsMember([] {
+        auto n = predict::sampling_names();
+        n.push_back("adaptive");
+        return n;
+      }()))
       ->capture_default_str();
+  cmd->add_option("--adaptive-initial", o->adaptive_initial, "adaptive: spread modes of the first batch")
+      ->capture_default_str()
+      ->check(CLI::Range(predict::kMinTransferModes, 1000000));
+  cmd->add_option("--adaptive-batch", o->adaptive_batch, "adaptive: modes chosen per step after the first batch")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  cmd->add_option("--adaptive-score", o->adaptive_score,
+                  "adaptive: imse (integrated variance reduction of the gp posteriors) or sd (uncertainty x "
+                  "diversity)")
+      ->check(CLI::IsMember({"imse", "sd"}))
+      ->capture_default_str();
+  cmd->add_option("--adaptive-first", o->adaptive_first, "adaptive: the first batch, spread or random")
+      ->check(CLI::IsMember({"spread", "random"}))
+      ->capture_default_str();
+  cmd->add_option("--adaptive-power-weight", o->adaptive_power_weight,
+                  "adaptive: weight of log-power variance against log-time variance")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--adaptive-front-weight", o->adaptive_front_weight,
+                  "adaptive: extra weight of modes on the predicted Pareto front")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   cmd->add_option("--sd-multiplier", o->sd_multiplier,
                   "Recommend on predicted power x exp(k x its predicted log sd) where the model knows it")
       ->capture_default_str();

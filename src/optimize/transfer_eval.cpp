@@ -155,10 +155,10 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
   res.ref_label = label(ref.rows, ref_spec);
   res.new_label = label(fresh.rows, new_spec);
   res.sampling = opt.sampling;
-  {
+  if (opt.sampling != "adaptive") {
     const auto& names = predict::sampling_names();
     if (std::find(names.begin(), names.end(), opt.sampling) == names.end())
-      throw UsageError("unknown sampling '{}' (expected {})", opt.sampling, fmt::join(names, ", "));
+      throw UsageError("unknown sampling '{}' (expected {}, adaptive)", opt.sampling, fmt::join(names, ", "));
   }
   if (opt.violation_tolerance >= 0) {
     res.violation_tolerance = opt.violation_tolerance;
@@ -255,18 +255,30 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
       cell.method = method;
       cell.samples = samples;
       Tally tally;
-      double seconds = 0;
+      double seconds = 0, sampling_seconds = 0;
       double confirm_measurements = 0;
       int confirm_count = 0;
       for (int rep = 0; rep < opt.repeats; ++rep) {
         if (opt.progress) opt.progress(done, total, fmt::format("{} x{} #{}", method, samples, rep + 1));
         // The same sample for every method at a given (samples, repeat).
         uint64_t seed = opt.seed * 1000003ULL + static_cast<uint64_t>(samples) * 101ULL + static_cast<uint64_t>(rep);
-        std::vector<device::PowerMode> chosen =
-            predict::choose_modes(truth.modes, static_cast<size_t>(samples), opt.sampling, seed);
         std::vector<profile::ProfileRow> rows;
-        for (const auto& m : chosen)
-          for (const auto* r : rows_by_mode[m]) rows.push_back(*r);
+        auto ts = Clock::now();
+        if (opt.sampling == "adaptive") {  // chosen step by step; "measuring" a mode = taking NEW's rows of it
+          predict::AdaptiveOptions ao = opt.adaptive;
+          ao.total = static_cast<size_t>(samples);
+          ao.seed = seed;
+          for (;;) {
+            std::vector<device::PowerMode> next = predict::next_adaptive_modes(base, new_spec, truth.modes, rows, ao);
+            if (next.empty()) break;
+            for (const auto& m : next)
+              for (const auto* r : rows_by_mode[m]) rows.push_back(*r);
+          }
+        } else {
+          for (const auto& m : predict::choose_modes(truth.modes, static_cast<size_t>(samples), opt.sampling, seed))
+            for (const auto* r : rows_by_mode[m]) rows.push_back(*r);
+        }
+        sampling_seconds += std::chrono::duration<double>(Clock::now() - ts).count();
         predict::TransferOptions to = opt.transfer;
         to.method = method;
         to.train.seed = seed;
@@ -301,6 +313,7 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
       cell.median_mape_time_pct = median_of(cell.mape_time_pct);
       cell.median_mape_power_pct = median_of(cell.mape_power_pct);
       cell.mean_transfer_s = seconds / opt.repeats;
+      cell.mean_sampling_s = sampling_seconds / opt.repeats;
       cell.mean_confirm_measurements = confirm_count ? confirm_measurements / confirm_count : 0.0;
       tally.fill(cell);
       res.cells.push_back(std::move(cell));
@@ -345,6 +358,7 @@ nlohmann::json to_json(const TransferEvalResult& r) {
                      {"violations_any", c.violations_any},
                      {"max_violation_pct", c.max_violation_pct},
                      {"mean_transfer_s", c.mean_transfer_s},
+                     {"mean_sampling_s", c.mean_sampling_s},
                      {"per_budget", [&] {
                         nlohmann::json a = nlohmann::json::array();
                         for (const auto& b : c.per_budget)

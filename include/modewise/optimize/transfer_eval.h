@@ -13,6 +13,7 @@
 #include "modewise/device/device_spec.h"
 #include "modewise/optimize/confirm.h"
 #include "modewise/optimize/recommend.h"
+#include "modewise/predict/adaptive_sampling.h"
 #include "modewise/predict/train.h"
 #include "modewise/profile/profile.h"
 
@@ -28,7 +29,10 @@ struct TransferEvalOptions {
   predict::FitOptions mlp_fit = predict::published_fit_options();
   bool use_mlp_fit = true;
   predict::TransferOptions transfer;  // method replaced per evaluation
-  std::string sampling = "random";    // which modes of NEW a transfer gets: random or spread (predict/sampling.h)
+  // Which modes of NEW a transfer gets: random or spread (predict/sampling.h), or adaptive
+  // (predict/adaptive_sampling.h: chosen step by step from `fit`'s reference, each "measurement" being NEW's row).
+  std::string sampling = "random";
+  predict::AdaptiveOptions adaptive;  // adaptive: initial, batch and scoring (total and seed are set per cell)
   int budgets = 25;                   // evenly spaced from NEW's minimum to maximum power, both included
   PowerCaution caution;               // how recommendations allow for power prediction errors
   // Confirmation by measurement (confirm.h; measurements = 0: off). In the evaluation a "measurement" of a mode is
@@ -72,6 +76,7 @@ struct EvalCell {
   int violations_any = 0;     // true power above the budget at all
   double max_violation_pct = 0;
   double mean_transfer_s = 0;
+  double mean_sampling_s = 0;  // choosing the modes (adaptive: every step, its transfers included), per repeat
   double mean_confirm_measurements = 0;  // extra modes profiled per recommendation (confirmation)
   std::vector<BudgetStat> per_budget;
 };

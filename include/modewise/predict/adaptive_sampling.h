@@ -9,6 +9,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "modewise/device/device_spec.h"
@@ -25,7 +26,36 @@ struct AdaptiveOptions {
   size_t batch = 5;     // modes chosen per step after the first batch
   uint64_t seed = 1;    // seeds the spread start and any randomness of the choice
   TransferOptions transfer;  // how each step transfers `base` to the rows measured so far
+  // How later steps choose (docs/PREDICT.md, "Adaptive sampling").
+  //   imse (gp transfers): greedy integrated variance reduction: each pick is the candidate whose measurement
+  //     would most reduce the sum, over `reference` candidates (an even stride of all), of the posterior
+  //     variances of log time and log power (power weighted by power_weight), each weighted by the front weight;
+  //     picks are taken from a pool of the `pool` most uncertain modes plus an even stride of about `pool` more.
+  //   sd: the standard deviation of log time and log power times the front weight, times a diversity factor
+  //     1 - exp(-d^2 / (2 r^2)) of the distance d to the nearest measured or already chosen mode (r^2 =
+  //     diversity x the median such squared distance over the candidates before the batch). Also the fallback
+  //     for transfers without a Gaussian-process correction.
+  // Front weight: 1 + front_weight x exp(-gap / front_band), gap = predicted log time above the predicted
+  // time/power Pareto front at the same power.
+  std::string score = "imse";
+  std::string first_batch = "spread";  // or "random" (for comparison in eval transfer)
+  double power_weight = 1.0;
+  double front_weight = 1.0;
+  double front_band = 0.05;
+  double diversity = 0.5;
+  size_t pool = 256;
+  size_t reference = 1024;
 };
+
+// The per-candidate score behind one adaptive step, for tests and diagnostics: the standard deviations of log
+// time and log power predicted by the transfer of `base` to `measured` (zeros when the transfer method gives
+// none) and the Pareto-front weight. Throws like transfer_model (e.g. fewer than kMinTransferModes modes).
+struct AdaptiveScores {
+  std::vector<double> time_log_sd, power_log_sd, front_weight;
+};
+AdaptiveScores adaptive_scores(const PerfModel& base, const device::DeviceSpec& spec,
+                               const std::vector<device::PowerMode>& candidates,
+                               const std::vector<profile::ProfileRow>& measured, const AdaptiveOptions& options);
 
 // The next modes to profile: the first batch (`initial` spread modes) when `measured` is empty, otherwise up to
 // `batch` modes of `candidates` not yet measured; never more than total - measured; empty when `total` modes have
