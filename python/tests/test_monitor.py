@@ -1,6 +1,7 @@
 """modewise.Monitor: windows on the emulated board (sim:) and on a fake Jetson tree whose rail files hold a known
 power curve (fixed power, then a step), so the expected energy is computed exactly."""
 
+import os
 import time
 
 import pytest
@@ -138,3 +139,19 @@ def test_end_window_releases_the_gil():
             t.join()
     assert t1 - t0 > 0.1, "end_window did not wait for a sample"
     assert any(t0 + 0.02 < x < t1 - 0.02 for x in ticks), "no other thread ran while end_window waited"
+
+
+def test_nvml_monitor_is_measured(monkeypatch):
+    # tests/telemetry/fake_nvml: a stand-in libnvidia-ml whose GPU draws 123.456 W.
+    fake = os.environ.get("MODEWISE_FAKE_NVML")
+    if not fake or not os.path.exists(fake):
+        pytest.skip("no fake NVML library (MODEWISE_FAKE_NVML; ctest sets it)")
+    monkeypatch.setenv("MODEWISE_NVML_LIBRARY", fake)
+    with modewise.Monitor("nvml:0", interval_ms=5) as mon:
+        assert mon.provenance == "measured"
+        assert mon.power_w == pytest.approx(123.456, rel=1e-9)
+        mon.begin_window("gpu")
+        time.sleep(0.05)
+        m = mon.end_window("gpu")
+    assert m.provenance == "measured"
+    assert m.energy_j == pytest.approx(123.456 * m.time_s, rel=1e-9)
