@@ -214,6 +214,7 @@ TEST(AdaptiveSampling, LaterStepsFollowTheModelUncertainty) {
   }
   // Without the front weight and with a negligible diversity radius, the first choice is the most uncertain mode.
   AdaptiveOptions plain = o;
+  plain.score = "sd";
   plain.front_weight = 0;
   plain.diversity = 1e-9;
   auto most = next_adaptive_modes(reference(), orin(), cands, rows, plain);
@@ -221,6 +222,24 @@ TEST(AdaptiveSampling, LaterStepsFollowTheModelUncertainty) {
   size_t first = static_cast<size_t>(std::find(cands.begin(), cands.end(), most.front()) - cands.begin());
   EXPECT_DOUBLE_EQ(unc[first], sorted.back());
   EXPECT_GT(unc[first], median);
+  // The imse batch (the default) leaves less uncertainty over the candidates than the least uncertain modes would.
+  auto mean_unc_after = [&](const std::vector<device::PowerMode>& batch) {
+    auto r = rows;
+    for (const auto& m : batch) r.push_back(test::synthetic_row(orin(), other_workload(), m));
+    AdaptiveScores a = adaptive_scores(reference(), orin(), cands, r, o);
+    double sum = 0;
+    for (size_t i = 0; i < cands.size(); ++i) sum += std::hypot(a.time_log_sd[i], a.power_log_sd[i]);
+    return sum / static_cast<double>(cands.size());
+  };
+  std::vector<size_t> order(cands.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return unc[a] < unc[b]; });
+  std::vector<device::PowerMode> least;
+  for (size_t i : order) {
+    bool measured = std::any_of(rows.begin(), rows.end(), [&](const auto& r) { return r.mode == cands[i]; });
+    if (!measured && least.size() < o.batch) least.push_back(cands[i]);
+  }
+  EXPECT_LT(mean_unc_after(next), mean_unc_after(least));
 }
 
 TEST(AdaptiveSampling, CrossDeviceCampaign) {
