@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/adaptive_campaign.h"
 #include "cli/command.h"
 #include "cli/stop_signals.h"
 #include "cli/common.h"
@@ -46,6 +47,11 @@ struct ProfileOptions {
   std::string storage = "nvme";
   bool no_db = false, json = false;
   std::string shard, board;  // --shard K/N | auto/N, --board NAME (docs/FLEET.md)
+  std::string candidates;    // --candidates FILE.csv: the modes all/random/spread/adaptive draw from
+  std::string base;          // --base REF.model.json (adaptive:N)
+  long long adaptive_initial = static_cast<long long>(predict::AdaptiveOptions{}.initial);
+  long long adaptive_batch = static_cast<long long>(predict::AdaptiveOptions{}.batch);
+  bool adaptive_given = false;  // --adaptive-initial or --adaptive-batch on the command line
 };
 
 std::string join(const std::vector<std::string>& v) {
@@ -65,6 +71,10 @@ std::string command_line(const ProfileOptions& o) {
   if (!o.command.empty()) s += fmt::format(" --command '{}'", o.command);
   if (!o.shard.empty()) s += " --shard " + o.shard;
   if (!o.board.empty()) s += " --board " + o.board;
+  if (!o.candidates.empty()) s += " --candidates " + o.candidates;
+  if (!o.base.empty())
+    s += fmt::format(" --base {} --adaptive-initial {} --adaptive-batch {}", o.base, o.adaptive_initial,
+                     o.adaptive_batch);
   return s;
 }
 
@@ -82,6 +92,18 @@ void check_options(const ProfileOptions& o) {
   if (o.json && (o.out == "-" || o.out.empty()))
     throw UsageError("--json prints a summary on stdout: write the rows to a file with --out FILE.csv");
   if (util::trim(o.workload).empty()) throw UsageError("--workload: expected a workload name");
+  ModeDesign design = parse_mode_design(o.modes);
+  if (design.kind == "adaptive") {
+    if (!o.shard.empty())
+      throw UsageError("--shard cannot split --modes adaptive:N: each step chooses from every mode measured before, "
+                       "so one campaign runs on one board (shard a random:N or spread:N list instead)");
+    if (o.base.empty())
+      throw UsageError("--modes adaptive:N needs --base REF.model.json: the reference model (`modewise fit`) that is "
+                       "transferred after each batch to choose the next modes");
+  } else if (!o.base.empty() || o.adaptive_given) {
+    throw UsageError("--base, --adaptive-initial and --adaptive-batch go with --modes adaptive:N, found --modes {}",
+                     o.modes);
+  }
 }
 
 // A bare name that is no built-in device gets the device error (listing the built-in names), not a backend error.
@@ -111,35 +133,51 @@ void check_workload(device::Backend& backend, const device::WorkloadRequest& w) 
   }
 }
 
+// The modes all, random:N, spread:N and adaptive:N draw from: --candidates FILE.csv, else the replay file's modes
+// for this workload (unless --grid is given), else the --grid of the device. `what` describes them for errors.
+std::vector<device::PowerMode> candidate_modes(device::Backend& backend, const ProfileOptions& o,
+                                               const device::WorkloadRequest& w, std::string* what) {
+  if (!o.candidates.empty()) {
+    *what = "the modes of " + o.candidates;
+    return profile::resolve_modes(backend.spec(), o.candidates, o.grid, o.seed);  // a file: checked with line numbers
+  }
+  auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend);
+  if (replay && !o.grid_given) {
+    *what = fmt::format("the modes {} has for this workload", backend.name());
+    return replay->modes_for(w);
+  }
+  *what = fmt::format("the size of grid '{}' of {}", o.grid, backend.spec().name);
+  return device::grid_modes(backend.spec(), o.grid);
+}
+
+// The fixed mode list of the campaign (not adaptive:N, whose modes are chosen while it runs).
 std::vector<device::PowerMode> campaign_modes(device::Backend& backend, const ProfileOptions& o,
                                               const device::WorkloadRequest& w) {
-  auto* replay = dynamic_cast<profile::ReplayBackend*>(&backend);
-  if (replay && !o.grid_given) {  // "all" and random:N draw from the modes the file has for this workload
-    std::string a = util::to_lower(util::trim(o.modes));
-    if (a == "all") return replay->modes_for(w);
-    if (util::starts_with(a, "random:")) {
-      auto have = replay->modes_for(w);
-      long long n = profile::parse_mode_count(a.substr(7));
-      if (n < 1 || static_cast<size_t>(n) > have.size())
-        throw UsageError("--modes random:N: N must be between 1 and {} (the modes {} has for this workload), found {}",
-                         have.size(), backend.name(), n);
-      return profile::sample_modes(have, static_cast<size_t>(n), o.seed);
-    }
+  ModeDesign design = parse_mode_design(o.modes);
+  std::string a = util::to_lower(util::trim(o.modes));
+  if (design.kind == "random" || design.kind == "spread" || a == "all") {
+    std::string what;
+    auto candidates = candidate_modes(backend, o, w, &what);
+    if (a == "all") return candidates;
+    return design_modes(candidates, design, o.seed, what);
   }
+  if (!o.candidates.empty())
+    throw UsageError("--candidates goes with --modes all, random:N, spread:N or adaptive:N, found --modes {}", o.modes);
   return profile::resolve_modes(backend.spec(), o.modes, o.grid, o.seed);
 }
 
 std::string plural(size_t n, const char* word) { return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s"); }
 
-void print_summary(const profile::CampaignOutcome& out, const std::string& provenance) {
+void print_summary(const profile::CampaignOutcome& out, const std::string& provenance, bool adaptive) {
   const profile::ProfileRow* fastest = nullptr;
   const profile::ProfileRow* frugal = nullptr;
   for (const auto& r : out.rows) {
     if (!fastest || r.time_ms < fastest->time_ms) fastest = &r;
     if (!frugal || r.energy_or_derived_j() < frugal->energy_or_derived_j()) frugal = &r;
   }
-  info(fmt::format("campaign {}: {} of {} done ({} resumed, {} profiled now) in {}", out.id,
+  info(fmt::format("campaign {}: {} of {} done ({} resumed, {} profiled now{}) in {}", out.id,
                    out.resumed + out.measured, plural(out.total, "mode"), out.resumed, out.measured,
+                   adaptive ? fmt::format("; adaptive: {} choices", out.choices) : "",
                    util::format_duration(out.elapsed_s)));
   if (fastest)
     info(fmt::format("fastest: {} at {} ms/minibatch, {} W; least energy: {} at {} J/minibatch ({})",
@@ -167,8 +205,23 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
   spec.device = backend->spec().name;
   spec.provenance = profile::provenance_of(*backend, w);  // a replay keeps the recorded origin
   spec.workload = w;
-  spec.modes = campaign_modes(*backend, o, w);
-  check_modes(*backend, w, spec.modes);
+  const bool adaptive = parse_mode_design(o.modes).kind == "adaptive";
+  std::optional<AdaptivePlan> plan;
+  if (adaptive) {  // the modes are chosen while profiling, from these candidates
+    std::string what;
+    auto candidates = candidate_modes(*backend, o, w, &what);
+    check_modes(*backend, w, candidates);
+    plan = plan_adaptive(o.base, parse_mode_design(o.modes).n, o.adaptive_initial, o.adaptive_batch, o.seed,
+                         std::move(candidates), what);
+    spec.design = plan->design;
+    spec.planned_modes = plan->options.total;
+    if (plan->base.info.device != backend->spec().name)
+      info(fmt::format("adaptive: cross-device transfer of the {} base model to {}", plan->base.info.device,
+                       backend->spec().name));
+  } else {
+    spec.modes = campaign_modes(*backend, o, w);
+    check_modes(*backend, w, spec.modes);
+  }
   const size_t whole = spec.modes.size();
   profile::apply_shard(spec, shard);  // the shard's modes; its identity names the shard and the whole list
   spec.board = profile::board_identity(o.board, g.sysfs_root, backend->provenance() == device::Provenance::measured).name;
@@ -207,7 +260,10 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
     else if (done > 0)
       info(fmt::format("resuming campaign {}: {} of {} modes done", id, done, all));
     else
-      info(fmt::format("campaign {}: {} to profile{}", id, plural(all, "mode"),
+      info(fmt::format("campaign {}: {} to profile{}{}", id, plural(all, "mode"),
+                       adaptive ? fmt::format(" (adaptive: {} first, then {} per step, chosen from {} candidates)",
+                                              plan->options.initial, plan->options.batch, plan->candidates.size())
+                                : "",
                        o.no_db ? " (--no-db: cannot be resumed)" : " (store: " + db->path() + ")"));
     progress.emplace(fmt::format("profile {}", w.workload), all - done, util::Progress::stderr_is_terminal());
   };
@@ -224,11 +280,22 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
     }
   };
 
+  if (adaptive) {
+    report_adaptive_steps(cb, "adaptive");
+    auto on_chosen = cb.on_chosen;
+    cb.on_chosen = [&, on_chosen](size_t step, const std::vector<device::PowerMode>& modes) {
+      if (progress && util::Progress::stderr_is_terminal()) fmt::print(stderr, "\r\033[K");  // the bar is redrawn
+      on_chosen(step, modes);
+    };
+  }
+
   StopSignals signals("mode");
-  profile::CampaignOutcome result = profile::run_campaign(*backend, spec, *log, options, cb);
+  profile::CampaignOutcome result =
+      adaptive ? profile::run_chosen_campaign(*backend, spec, *log, adaptive_chooser(*plan, backend->spec()), options, cb)
+               : profile::run_campaign(*backend, spec, *log, options, cb);
   if (progress) progress->finish();
   out.commit();  // --out is replaced only now: a run that fails leaves an existing file as it was
-  print_summary(result, spec.provenance);
+  print_summary(result, spec.provenance, adaptive);
   if (o.json) {
     nlohmann::json j = {{"campaign", result.id},     {"modes_total", result.total},   {"resumed", result.resumed},
                         {"profiled", result.measured}, {"stopped", result.stopped},   {"elapsed_s", result.elapsed_s},
@@ -238,6 +305,9 @@ void run_profile(const ProfileOptions& o, const GlobalOptions& g) {
     // How power_w's board total is formed ("input rail VIN", "sum of rails"); null where the backend does not say.
     j["total_rule"] = backend->total_rule().empty() ? nlohmann::json(nullptr) : nlohmann::json(backend->total_rule());
     if (shard.sharded()) j["shard"] = shard.label();
+    ModeDesign design = parse_mode_design(o.modes);
+    j["design"] = design.kind.empty() ? nlohmann::json(nullptr) : nlohmann::json(design.kind);
+    if (adaptive) j["adaptive_choices"] = result.choices;
     std::cout << j.dump() << "\n";
   }
   if (result.stopped)
@@ -259,12 +329,24 @@ Registrar reg(20, "profile", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--task", o->task, "train or infer")->capture_default_str();
   cmd->add_option("--batch-size", o->batch_size, "Minibatch size")->capture_default_str();
   cmd->add_option("--modes", o->modes,
-                  "all (the grid; for replay: the file's modes), maxn, a named mode (MODE_30W), random:N (seeded "
-                  "sample of the grid), or FILE.csv with cores,cpu_mhz,gpu_mhz,emc_mhz")
+                  "all (the candidates: the grid; for replay: the file's modes), maxn, a named mode (MODE_30W), "
+                  "random:N (seeded sample of the candidates), spread:N (seeded space-filling design over them), "
+                  "adaptive:N (chosen while profiling, with --base), or FILE.csv with cores,cpu_mhz,gpu_mhz,emc_mhz")
       ->capture_default_str();
-  auto* grid = cmd->add_option("--grid", o->grid, "Grid for all/random:N: full, powertrain, fulcrum (as the device offers)")
+  auto* grid = cmd->add_option("--grid", o->grid,
+                               "Grid for all/random/spread/adaptive: full, powertrain, fulcrum (as the device offers)")
                    ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed for random:N and the emulator")->capture_default_str();
+  cmd->add_option("--candidates", o->candidates,
+                  "FILE.csv of modes that all, random:N, spread:N and adaptive:N draw from (instead of the grid)");
+  cmd->add_option("--base", o->base,
+                  "adaptive:N: reference model (REF.model.json from `modewise fit`, of this or another device), "
+                  "transferred after each batch to choose the next modes");
+  auto* initial = cmd->add_option("--adaptive-initial", o->adaptive_initial,
+                                  "adaptive:N: modes of the first batch (spread), at least 10")
+                      ->capture_default_str();
+  auto* batch = cmd->add_option("--adaptive-batch", o->adaptive_batch, "adaptive:N: modes chosen per later step")
+                    ->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed for random:N, spread:N, adaptive:N and the emulator")->capture_default_str();
   cmd->add_option("--minibatches", o->minibatches, "Minibatches measured per mode after warm-up")->capture_default_str();
   cmd->add_option("--warmup-allowance", o->warmup_allowance, "Extra minibatches run per mode to cover warm-up")
       ->capture_default_str();
@@ -285,8 +367,9 @@ Registrar reg(20, "profile", [](CLI::App& app, GlobalOptions& g) {
   cmd->footer(
       "The store is --db PATH (before or after `profile`), $MODEWISE_DB, or ~/.local/share/modewise/modewise.db.\n"
       "Rerunning the same command resumes an interrupted campaign without re-measuring finished modes.");
-  cmd->callback([o, grid, settle, &g] {
+  cmd->callback([o, grid, settle, initial, batch, &g] {
     o->grid_given = grid->count() > 0;
+    o->adaptive_given = initial->count() > 0 || batch->count() > 0;
     o->settle_given = settle->count() > 0;
     run_profile(*o, g);
   });
