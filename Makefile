@@ -21,11 +21,16 @@ build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The main job on the emulated AGX Orin (numbers are emulated): profile resnet18 training once as the reference
-# (kept in build/run.db, so a rerun reuses it), profile 50 modes of mobilenetv3 training, transfer, print the
-# predicted Pareto front and the recommended mode for RUN_BUDGET_W watts, and draw the front as build/pareto.svg.
+# (kept in build/run.db, so a rerun reuses it), profile RUN_MODES modes of mobilenetv3 training chosen by
+# RUN_SAMPLING (adaptive: while profiling, from the reference model; or spread, random), transfer, print the
+# predicted Pareto front and the recommended mode for RUN_BUDGET_W watts, confirm it by profiling up to 8 modes near
+# the budget, say how many modes were measured, and draw the front as build/pareto.svg.
 RUN_BUDGET_W ?= 30
+RUN_MODES ?= 20
+RUN_SAMPLING ?= adaptive
 run: build
-	./$(BUILD)/modewise --db $(BUILD)/run.db run --power-w $(RUN_BUDGET_W) --svg $(BUILD)/pareto.svg
+	./$(BUILD)/modewise --db $(BUILD)/run.db run --power-w $(RUN_BUDGET_W) --modes $(RUN_MODES) \
+	  --sampling $(RUN_SAMPLING) --svg $(BUILD)/pareto.svg
 
 test: deps build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

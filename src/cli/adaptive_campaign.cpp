@@ -41,31 +41,31 @@ std::vector<device::PowerMode> design_modes(const std::vector<device::PowerMode>
   return predict::choose_modes(candidates, static_cast<size_t>(d.n), d.kind, seed);
 }
 
-AdaptivePlan plan_adaptive(const std::string& base_path, long long n, long long initial, long long batch,
-                           uint64_t seed, std::vector<device::PowerMode> candidates, const std::string& what) {
-  if (base_path.empty())
-    throw UsageError("--modes adaptive:N needs --base REF.model.json: the reference model (`modewise fit`) that is "
-                     "transferred after each batch to choose the next modes");
+namespace {
+
+void check_adaptive_counts(long long n, long long initial, long long batch, size_t candidates,
+                           const std::string& what) {
   const long long min_n = predict::kMinTransferModes;
-  if (n < min_n || static_cast<size_t>(n) > candidates.size())
+  if (n < min_n || static_cast<size_t>(n) > candidates)
     throw UsageError("--modes adaptive:N: N must be between {} (the fewest modes a transfer accepts) and {} ({}), "
                      "found {}",
-                     min_n, candidates.size(), what, n);
+                     min_n, candidates, what, n);
   if (initial < min_n || initial > n)
     throw UsageError("--adaptive-initial: the first batch must be between {} (the fewest modes a transfer accepts) "
                      "and N = {}, found {}",
                      min_n, n, initial);
   if (batch < 1 || batch > n)
     throw UsageError("--adaptive-batch: expected between 1 and N = {} modes per step, found {}", n, batch);
+}
+
+}  // namespace
+
+AdaptivePlan plan_adaptive(predict::PerfModel base, const std::string& base_id, long long n, long long initial,
+                           long long batch, uint64_t seed, std::vector<device::PowerMode> candidates,
+                           const std::string& what) {
+  check_adaptive_counts(n, initial, batch, candidates.size(), what);
   AdaptivePlan plan;
-  std::string text;
-  try {
-    text = util::read_text_file(base_path);
-    plan.base = predict::load_model(base_path);
-  } catch (const Error& e) {
-    throw UsageError("--base {}: expected a modewise model file (from `modewise fit` or `transfer`): {}", base_path,
-                     e.what());
-  }
+  plan.base = std::move(base);
   plan.options.total = static_cast<size_t>(n);
   plan.options.initial = static_cast<size_t>(initial);
   plan.options.batch = static_cast<size_t>(batch);
@@ -74,9 +74,27 @@ AdaptivePlan plan_adaptive(const std::string& base_path, long long n, long long 
   std::string keys;
   for (const auto& m : plan.candidates) keys += m.key() + ",";
   plan.design = fmt::format("adaptive:{} initial={} batch={} transfer={} base={} candidates={}:{}", n, initial, batch,
-                            plan.options.transfer.method, profile::fnv1a_hex(text), plan.candidates.size(),
-                            profile::fnv1a_hex(keys));
+                            plan.options.transfer.method, base_id, plan.candidates.size(), profile::fnv1a_hex(keys));
   return plan;
+}
+
+AdaptivePlan plan_adaptive(const std::string& base_path, long long n, long long initial, long long batch,
+                           uint64_t seed, std::vector<device::PowerMode> candidates, const std::string& what) {
+  if (base_path.empty())
+    throw UsageError("--modes adaptive:N needs --base REF.model.json: the reference model (`modewise fit`) that is "
+                     "transferred after each batch to choose the next modes");
+  check_adaptive_counts(n, initial, batch, candidates.size(), what);
+  std::string text;
+  predict::PerfModel base;
+  try {
+    text = util::read_text_file(base_path);
+    base = predict::load_model(base_path);
+  } catch (const Error& e) {
+    throw UsageError("--base {}: expected a modewise model file (from `modewise fit` or `transfer`): {}", base_path,
+                     e.what());
+  }
+  return plan_adaptive(std::move(base), profile::fnv1a_hex(text), n, initial, batch, seed, std::move(candidates),
+                       what);
 }
 
 profile::ChooseModesFn adaptive_chooser(const AdaptivePlan& plan, const device::DeviceSpec& spec) {

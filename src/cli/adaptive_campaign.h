@@ -42,6 +42,11 @@ struct AdaptivePlan {
 };
 AdaptivePlan plan_adaptive(const std::string& base_path, long long n, long long initial, long long batch,
                            uint64_t seed, std::vector<device::PowerMode> candidates, const std::string& what);
+// The same from a model in memory (`run`); base_id identifies it in the campaign's design (e.g. a hash of how it
+// was fitted), so a rerun with the same model finds the same campaign.
+AdaptivePlan plan_adaptive(predict::PerfModel base, const std::string& base_id, long long n, long long initial,
+                           long long batch, uint64_t seed, std::vector<device::PowerMode> candidates,
+                           const std::string& what);
 
 // The chooser of a chosen campaign: predict::next_adaptive_modes(base, spec, candidates, measured, options).
 profile::ChooseModesFn adaptive_chooser(const AdaptivePlan& plan, const device::DeviceSpec& spec);

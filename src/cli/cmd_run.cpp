@@ -1,12 +1,15 @@
 // modewise run (the job behind `make run`): on an emulated AGX Orin, profile the reference workload once (kept in
-// the store, so later runs reuse it), profile 50 modes of a new workload, transfer the reference model, and
-// print the Pareto front and the recommended mode for a power budget; the Pareto plot goes to an SVG file.
+// the store, so later runs reuse it), profile 20 modes of a new workload chosen by adaptive sampling (transferring
+// the reference model after each batch), transfer, print the Pareto front and the recommended mode for a power
+// budget, confirm it by profiling a few modes near the budget, and say how many modes were measured; the Pareto
+// plot goes to an SVG file.
 #include <chrono>
 #include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
 
+#include "cli/adaptive_campaign.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/device_arg.h"
@@ -15,6 +18,7 @@
 #include "modewise/device/grid.h"
 #include "modewise/optimize/confirm.h"
 #include "modewise/optimize/recommend.h"
+#include "modewise/predict/sampling.h"
 #include "modewise/predict/train.h"
 #include "modewise/profile/campaign.h"
 #include "modewise/profile/replay.h"
@@ -35,7 +39,8 @@ struct RunOptions {
   std::string device = "sim:orin-agx";
   std::string reference = "resnet18", workload = "mobilenetv3", task = "train";
   int batch_size = 16;
-  int ref_modes = 1100, modes = 50;
+  int ref_modes = 1100, modes = 20;
+  std::string sampling = "adaptive";  // how the new workload's modes are chosen: adaptive, spread or random
   std::string sample_grid = "powertrain", grid = "powertrain";
   double power_w = 30;
   std::string objective = "time", method = "gp";
@@ -47,17 +52,21 @@ struct RunOptions {
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// One campaign through the store (resumed/reused when already there) or in memory with --no-db.
-std::vector<profile::ProfileRow> profile_modes(device::Backend& backend, store::Store* db,
-                                               const device::WorkloadRequest& w,
-                                               const std::vector<device::PowerMode>& modes, uint64_t seed,
-                                               const std::string& what, bool* reused) {
+// One campaign through the store (resumed/reused when already there) or in memory with --no-db: the given modes,
+// or, with `plan`, modes chosen by adaptive sampling while profiling.
+profile::CampaignOutcome profile_modes(device::Backend& backend, store::Store* db, const device::WorkloadRequest& w,
+                                       const std::vector<device::PowerMode>& modes, uint64_t seed,
+                                       const std::string& what, const AdaptivePlan* plan = nullptr) {
   profile::CampaignSpec spec;
   spec.backend = backend.name();
   spec.device = backend.spec().name;
   spec.provenance = profile::provenance_of(backend, w);  // a replay keeps the recorded origin
   spec.workload = w;
   spec.modes = modes;
+  if (plan) {
+    spec.design = plan->design;
+    spec.planned_modes = plan->options.total;
+  }
   spec.minibatches = 40;
   spec.warmup_allowance = 10;
   spec.seed = seed;
@@ -76,10 +85,27 @@ std::vector<profile::ProfileRow> profile_modes(device::Backend& backend, store::
   cb.on_row = [&](const profile::ProfileRow&, bool resumed) {
     if (!resumed && progress) progress->update(++measured);
   };
-  profile::CampaignOutcome out = profile::run_campaign(backend, spec, *log, {}, cb);
+  if (!plan) {
+    profile::CampaignOutcome out = profile::run_campaign(backend, spec, *log, {}, cb);
+    if (progress) progress->finish();
+    return out;
+  }
+  report_adaptive_steps(cb, "adaptive");
+  auto on_chosen = cb.on_chosen;
+  cb.on_chosen = [&, on_chosen](size_t step, const std::vector<device::PowerMode>& chosen) {
+    if (progress && util::Progress::stderr_is_terminal()) fmt::print(stderr, "\r\033[K");  // the bar is redrawn
+    on_chosen(step, chosen);
+  };
+  profile::CampaignOutcome out =
+      profile::run_chosen_campaign(backend, spec, *log, adaptive_chooser(*plan, backend.spec()), {}, cb);
   if (progress) progress->finish();
-  *reused = out.measured == 0;
-  return out.rows;
+  return out;
+}
+
+std::string profiled_or_reused(const profile::CampaignOutcome& out) {
+  if (out.measured == 0) return "reused from the store";
+  if (out.resumed == 0) return "profiled";
+  return fmt::format("profiled ({} of them before, kept in the store)", out.resumed);
 }
 
 // The fitted reference model is cached next to the store, keyed by the campaign and the fit settings.
@@ -129,20 +155,20 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   ref_w.task = o.task;
   ref_w.batch_size = o.batch_size;
   auto t0 = Clock::now();
-  bool reused = false;
-  std::vector<profile::ProfileRow> ref_rows =
+  profile::CampaignOutcome ref_campaign =
       profile_modes(*backend, db ? &*db : nullptr, ref_w,
                     profile::sample_modes(sample_from, static_cast<size_t>(o.ref_modes), o.seed), o.seed,
-                    "reference", &reused);
+                    "reference");
+  const std::vector<profile::ProfileRow>& ref_rows = ref_campaign.rows;
   info(fmt::format("reference {} {}: {} modes {} in {:.1f} s", o.reference, o.task, ref_rows.size(),
-                   reused ? "reused from the store" : "profiled", since(t0)));
+                   profiled_or_reused(ref_campaign), since(t0)));
   predict::FitOptions fit;
   fit.train.seed = o.seed;
   t0 = Clock::now();
-  std::string cache = db ? model_cache_path(db_path, fmt::format("{}|{}|{}|{}|{}|{}", backend->name(), o.reference,
-                                                                  o.task, o.batch_size, o.ref_modes, o.seed) +
-                                                          "|fit-v1|" + fit.arch.describe() + fit.features.name)
-                         : "";
+  const std::string ref_key = fmt::format("{}|{}|{}|{}|{}|{}", backend->name(), o.reference, o.task, o.batch_size,
+                                          o.ref_modes, o.seed) +
+                              "|fit-v1|" + fit.arch.describe() + fit.features.name;
+  std::string cache = db ? model_cache_path(db_path, ref_key) : "";
   std::optional<predict::PerfModel> ref;
   if (!cache.empty() && std::filesystem::exists(cache)) {
     try {
@@ -159,16 +185,28 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
     info(fmt::format("reference model fitted in {:.1f} s", since(t0)));
   }
 
-  // 2. The new workload: a few modes only.
+  // 2. The new workload: a few modes only, chosen by adaptive sampling (or spread/random).
   device::WorkloadRequest new_w = ref_w;
   new_w.workload = o.workload;
   t0 = Clock::now();
-  std::vector<profile::ProfileRow> new_rows =
-      profile_modes(*backend, db ? &*db : nullptr, new_w,
-                    profile::sample_modes(sample_from, static_cast<size_t>(o.modes), o.seed + 1), o.seed + 1, "new",
-                    &reused);
-  info(fmt::format("{} {}: {} modes {} in {:.1f} s", o.workload, o.task, new_rows.size(),
-                   reused ? "reused from the store" : "profiled", since(t0)));
+  std::optional<AdaptivePlan> plan;
+  std::vector<device::PowerMode> new_modes;
+  const std::string what = fmt::format("the size of grid '{}' of {}", o.sample_grid, spec.name);
+  if (o.sampling == "adaptive") {
+    predict::AdaptiveOptions defaults;
+    plan = plan_adaptive(*ref, "run:" + profile::fnv1a_hex(ref_key), o.modes,
+                         std::min<long long>(static_cast<long long>(defaults.initial), o.modes),
+                         static_cast<long long>(defaults.batch), o.seed + 1, sample_from, what);
+  } else if (o.sampling == "spread") {
+    new_modes = design_modes(sample_from, {"spread", o.modes}, o.seed + 1, what);
+  } else {
+    new_modes = profile::sample_modes(sample_from, static_cast<size_t>(o.modes), o.seed + 1);
+  }
+  profile::CampaignOutcome new_campaign =
+      profile_modes(*backend, db ? &*db : nullptr, new_w, new_modes, o.seed + 1, "new", plan ? &*plan : nullptr);
+  const std::vector<profile::ProfileRow>& new_rows = new_campaign.rows;
+  info(fmt::format("{} {}: {} modes ({} sampling) {} in {:.1f} s", o.workload, o.task, new_rows.size(), o.sampling,
+                   profiled_or_reused(new_campaign), since(t0)));
 
   // 3. Transfer, predict every mode, Pareto front, recommendation.
   predict::TransferOptions to;
@@ -184,8 +222,8 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   warn_extrapolation(model, modes);
 
   fmt::print("modewise run: {} {} bs{} on {} -- all numbers {}\n", o.workload, o.task, o.batch_size, spec.name, prov);
-  fmt::print("model: {} reference ({} modes) transferred with '{}' from {} profiled modes of {}\n", o.reference,
-             ref_rows.size(), o.method, new_rows.size(), o.workload);
+  fmt::print("model: {} reference ({} modes) transferred with '{}' from {} profiled modes of {} ({} sampling)\n",
+             o.reference, ref_rows.size(), o.method, new_rows.size(), o.workload, o.sampling);
   fmt::print("\nPredicted Pareto front over the {} grid: {} of {} modes (time per minibatch against board power)\n",
              o.grid, front.size(), modes.size());
   print_front(modes, p, front);
@@ -205,15 +243,19 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
   } catch (const Error& e) {
     fmt::print("No recommendation for {} W from predictions: {}\n", util::format_number(o.power_w), e.what());
   }
+  size_t confirm_measured = 0;
   if (o.confirm > 0) {
     // Confirmation by measurement (docs/PREDICT.md): a few modes near the budget are profiled and decide.
     optimize::ConfirmOptions co;
     co.measurements = o.confirm;
-    optimize::MeasureFn measure = mode_measurer(*backend, new_w);  // cli/measure_mode.h
+    optimize::MeasureFn measure_one = mode_measurer(*backend, new_w);  // cli/measure_mode.h
+    optimize::MeasureFn measure = [&](const device::PowerMode& m) {
+      ++confirm_measured;
+      return measure_one(m);
+    };
     t0 = Clock::now();
     auto c = optimize::confirm_recommendation(modes, p, o.power_w, objective, measure, co);
-    info(fmt::format("confirmation: {} modes profiled in {:.1f} s", c ? c->profiled.size() : size_t(o.confirm),
-                     since(t0)));
+    info(fmt::format("confirmation: {} modes profiled in {:.1f} s", confirm_measured, since(t0)));
     if (c) {
       chosen_point = {c->measured.power_w, c->measured.time_ms};
         fmt::print("Confirmed for {} W after profiling {} modes near the budget: {}\n", util::format_number(o.power_w),
@@ -228,6 +270,13 @@ void run_main_job(const RunOptions& o, const GlobalOptions& g) {
                  util::format_number(o.power_w));
     }
   }
+  fmt::print("\nModes measured for {}: {} profiled ({} sampling{}) + {} to confirm = {}; the {} reference: {} "
+             "modes ({})\n",
+             o.workload, new_rows.size(), o.sampling, new_campaign.measured == 0 ? ", reused from the store" : "",
+             confirm_measured, new_rows.size() + confirm_measured, o.reference, ref_rows.size(),
+             ref_campaign.measured == 0 ? "reused from the store"
+             : db                       ? "profiled once, kept in the store"
+                                        : "profiled, not kept: --no-db");
   if (!o.svg.empty()) {
     util::SvgChart chart;
     chart.title = fmt::format("{} {} on {}: predicted time and power of {} modes", o.workload, o.task, spec.name,
@@ -279,6 +328,11 @@ Registrar reg(5, "run", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--ref-modes", o->ref_modes, "Modes profiled for the reference")->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   cmd->add_option("--modes", o->modes, "Modes profiled for the new workload")->capture_default_str();
+  cmd->add_option("--sampling", o->sampling,
+                  "How they are chosen: adaptive (while profiling, from the reference model), spread (space-filling) "
+                  "or random")
+      ->check(CLI::IsMember({"adaptive", "spread", "random"}))
+      ->capture_default_str();
   cmd->add_option("--sample-grid", o->sample_grid, "Grid the profiled modes are drawn from")->capture_default_str();
   cmd->add_option("--grid", o->grid, "Grid predicted and searched (full extrapolates beyond the profiled range)")
       ->capture_default_str();
