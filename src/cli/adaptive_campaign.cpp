@@ -73,8 +73,9 @@ AdaptivePlan plan_adaptive(predict::PerfModel base, const std::string& base_id, 
   plan.candidates = std::move(candidates);
   std::string keys;
   for (const auto& m : plan.candidates) keys += m.key() + ",";
-  plan.design = fmt::format("adaptive:{} initial={} batch={} transfer={} base={} candidates={}:{}", n, initial, batch,
-                            plan.options.transfer.method, base_id, plan.candidates.size(), profile::fnv1a_hex(keys));
+  plan.design = fmt::format("adaptive:{} initial={} batch={} first={} score={} transfer={} base={} candidates={}:{}", n,
+                            initial, batch, plan.options.first_batch, plan.options.score, plan.options.transfer.method,
+                            base_id, plan.candidates.size(), profile::fnv1a_hex(keys));
   return plan;
 }
 
