@@ -50,10 +50,14 @@ std::vector<size_t> farthest_points(const Eigen::MatrixXd& z, size_t n, const st
   if (fixed.empty() && n > 0 && m > 0) {
     // Two opposite corners of the box first (every axis' minimum and maximum), the pair picked by the seeded
     // start: the corner on the start's side of each axis' midpoint, then the opposite one (nearest candidates).
+    // Cores and CPU clock take the same side, so that the fewest cores at the lowest CPU clock (where workloads
+    // turn CPU-bound) is always one of the two.
     const Eigen::VectorXd lo = z.rowwise().minCoeff(), hi = z.rowwise().maxCoeff();
     Eigen::VectorXd corner(z.rows());
-    for (Eigen::Index r = 0; r < z.rows(); ++r)
-      corner(r) = z(r, static_cast<Eigen::Index>(start)) <= 0.5 * (lo(r) + hi(r)) ? lo(r) : hi(r);
+    for (Eigen::Index r = 0; r < z.rows(); ++r) {
+      const Eigen::Index side_of = r == 1 ? 0 : r;  // row 0: log cores, row 1: log CPU clock
+      corner(r) = z(side_of, static_cast<Eigen::Index>(start)) <= 0.5 * (lo(side_of) + hi(side_of)) ? lo(r) : hi(r);
+    }
     Eigen::Index a = 0;
     (z.colwise() - corner).colwise().squaredNorm().minCoeff(&a);
     take(static_cast<size_t>(a));

@@ -81,18 +81,32 @@ bool covers_corners(const std::vector<device::PowerMode>& chosen, const std::vec
   return same([](const device::PowerMode& m) { return static_cast<double>(m.cores); }) &&
          same([](const device::PowerMode& m) { return m.cpu_mhz; }) &&
          same([](const device::PowerMode& m) { return m.gpu_mhz; }) &&
-         same([](const device::PowerMode& m) { return m.emc_mhz; });
+         same([](const device::PowerMode& m) { return m.emc_mhz; }) &&
+         std::any_of(chosen.begin(), chosen.end(), [&](const device::PowerMode& m) {  // fewest cores, lowest CPU
+           return m.cores == minmax(cands, [](const device::PowerMode& x) { return x.cores; }).first &&
+                  m.cpu_mhz == minmax(cands, [](const device::PowerMode& x) { return x.cpu_mhz; }).first;
+         });
 }
 
 }  // namespace
 
 TEST(SpreadSampling, CoversTheCornersOfTheSpaceForEverySeed) {
   const auto cands = device::grid_modes(orin(), "powertrain");
-  for (uint64_t seed : {1, 2, 3, 4, 5}) {
+  std::set<std::vector<device::PowerMode>> designs;
+  for (uint64_t seed : {1, 2, 3, 4, 5, 6, 7, 8}) {
     auto chosen = choose_modes(cands, 10, "spread", seed);
+    designs.insert(chosen);
     ASSERT_EQ(chosen.size(), 10u);
     EXPECT_TRUE(covers_corners(chosen, cands)) << "seed " << seed;
     EXPECT_EQ(chosen, choose_modes(cands, 10, "spread", seed));
+  }
+  EXPECT_GE(designs.size(), 3u) << "the seed changes the design";
+  // Other grids and devices too.
+  for (const auto& [device, grid] : {std::pair<std::string, std::string>{"orin-agx", "full"}, {"xavier-agx", "powertrain"},
+                                     {"orin-nano", "full"}}) {
+    const auto spec = device::builtin_device(device);
+    const auto modes = device::grid_modes(spec, grid);
+    for (uint64_t seed : {1, 2, 3}) EXPECT_TRUE(covers_corners(choose_modes(modes, 10, "spread", seed), modes)) << device << " " << grid << " seed " << seed;
   }
 }
 

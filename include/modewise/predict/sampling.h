@@ -1,7 +1,8 @@
 // Which modes to profile for a transfer. "random": uniformly without replacement (the published method).
 // "spread": a space-filling design in the standardized log(cores), log clocks space: two opposite corners of the
-// box (so every axis' minimum and maximum, e.g. 2 cores at the lowest CPU clock, where workloads change
-// bottleneck), the pair chosen by a seeded random mode, then greedy farthest-point (maximin) selection. ("adaptive", which needs a base model and the measurements
+// box (so every axis' minimum and maximum; one of them is always the fewest cores at the lowest CPU clock, where
+// workloads change bottleneck), the pair chosen by a seeded random mode, then greedy farthest-point (maximin)
+// selection. ("adaptive", which needs a base model and the measurements
 // so far, is predict/adaptive_sampling.h.)
 #pragma once
 #include <cstdint>
