@@ -45,6 +45,16 @@ def model_file(cli, tmp_path_factory):
     return d / "model.json"
 
 
+@pytest.fixture(scope="session")
+def transfer_file(cli, model_file):
+    """model_file transferred to emulated mobilenetv3 from 20 modes (GP corrections: it knows its uncertainty)."""
+    d = model_file.parent
+    cli("profile", "--no-db", "--device", "sim:orin-agx", "--workload", "mobilenetv3", "--modes", "random:20",
+        "--seed", "4", "--out", d / "target.csv")
+    cli("transfer", "--base", model_file, "--profile", d / "target.csv", "--out", d / "transfer.json")
+    return d / "transfer.json"
+
+
 @pytest.fixture
 def fake_tree():
     """A fake AGX Orin (JetPack 6) sysfs tree, removed afterwards (tests/control/fake_sysfs.h)."""

@@ -88,3 +88,23 @@ def test_errors_carry_the_cli_message(cli, model_file, tmp_path):
     assert str(e.value) == cli_error(cli("predict", "--model", model_file, "--device", "xavier-agx", check=False))
     with pytest.raises(modewise.UsageError):
         modewise.Model.load(model_file).recommend(power_w=30, objective="speed")
+
+
+def test_transfer_model_has_uncertainty_and_equals_cli(cli, model_file, transfer_file):
+    assert "power_log_sd" not in modewise.Model.load(model_file).predict(grid="powertrain")
+    model = modewise.Model.load(transfer_file)
+    assert model.workload == "mobilenetv3" and model.method == "gp"
+    p = model.predict(grid="powertrain")
+    assert len(p["power_log_sd"]) == len(p["power_w"]) and min(p["power_log_sd"]) > 0
+    rows = list(csv.DictReader(io.StringIO(cli("predict", "--model", transfer_file, "--grid", "powertrain").stdout)))
+    assert [fmt_number(x) for x in p["power_w"]] == [r["power_w"] for r in rows]
+    # recommend's default caution uses that uncertainty (sd_multiplier=1), as the CLI's does.
+    for budget_w in (18, 35):
+        theirs = json.loads(cli("recommend", "--model", transfer_file, "--power-w", budget_w, "--json").stdout)
+        ours = model.recommend(power_w=budget_w)
+        assert (ours["time_ms"], ours["power_w"], ours["margin_w"], ours["feasible"]) == (
+            theirs["time_ms"], theirs["power_w"], theirs["margin_w"], theirs["feasible"])
+    relaxed = model.recommend(power_w=18, sd_multiplier=0)
+    theirs = json.loads(cli("recommend", "--model", transfer_file, "--power-w", 18, "--sd-multiplier", 0,
+                            "--json").stdout)
+    assert relaxed["time_ms"] == theirs["time_ms"] and relaxed["feasible"] == theirs["feasible"]
