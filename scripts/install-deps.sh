@@ -35,6 +35,13 @@ if [ "${CI:-}" = "true" ] || [ "${WITH_CHROMIUM:-0}" = "1" ]; then
   [ "${ID:-}" = "ubuntu" ] || optional+=("CHROMIUM|the HTML report rendering test|chromium")
 fi
 
+# PyTorch on the CPU (Debian's python3-torch): tests/cli/test_cli_pytorch.cpp trains examples/pytorch_train.py under
+# `profile --device jetson` on a fake tree (the test skips without it). A large download (about 150 MB, 600 MB
+# installed with its libraries: docs/HARDWARE.md), so only in CI (CI=true) or when asked: `make test WITH_TORCH=1`.
+if [ "${CI:-}" = "true" ] || [ "${WITH_TORCH:-0}" = "1" ]; then
+  optional+=("TORCH|the PyTorch training test|python3-torch")
+fi
+
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 candidate() { apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ {print $2}'; }
 available() { local c; c="$(candidate "$1")"; [ -n "$c" ] && [ "$c" != "(none)" ]; }
