@@ -144,6 +144,9 @@ void run_plan(const PlanOptions& o) {
     t.add({"power_w (average)", fmt::format("{:.2f} (budget {})", plan.choice.outcome.power_w, format_number(o.power_w))});
     t.add({"inference duty", fmt::format("{:.3f}", plan.choice.outcome.duty)});
     t.add({"profiled_modes", fmt::format("{} of {}", plan.profiled_modes, p.lattice.available_count())});
+    if (plan.measurements > plan.profiled_modes)
+      t.add({"measurements", fmt::format("{} (with {} re-measurements of the answer)", plan.measurements,
+                                         plan.measurements - plan.profiled_modes)});
     t.print(std::cout);
     if (!plan.feasible)
       info(fmt::format("no profiled mode meets both budgets; nearest miss: {} at the mode above", plan.miss));

@@ -25,7 +25,9 @@ struct EvalCoschedOptions {
   std::string infer_batch_sizes = "1,4,16,32,64";
   int train_batch_size = 16;
   double noise_pct = 0;
-  double safety_z = 3.0;
+  double safety_z = cosched::kDefaultSafetyZ;
+  int gmd_repeats = cosched::kDefaultGmdRepeats;
+  int als_repeats = cosched::PlannerOptions{}.als_repeats;
   int threads = 2;
   uint64_t seed = 1;
   bool json = false;
@@ -65,6 +67,8 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
   if (o.noise_pct < 0 || o.noise_pct > 50) throw UsageError("--noise-pct must be within 0..50");
   e.noise = {o.noise_pct / 100.0, o.noise_pct / 100.0, o.seed};
   e.planner.safety_z = o.safety_z;
+  e.planner.gmd_repeats = o.gmd_repeats;
+  e.planner.als_repeats = o.als_repeats;
   e.planner.seed = o.seed;
   e.threads = std::max(1, o.threads);
 
@@ -85,9 +89,14 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
                             {"claimed_infeasible", s.claimed_infeasible},
                             {"false_feasible", s.false_feasible},
                             {"rel_throughput_met", s.rel_throughput_met},
+                            {"met_tolerant", s.met_tolerant},
+                            {"met_tolerant_share", s.met_tolerant_share()},
+                            {"rel_throughput_met_tolerant", s.rel_throughput_met_tolerant},
                             {"rel_throughput_all", s.rel_throughput_all},
                             {"profiled_modes_mean", s.profiled_mean},
                             {"profiled_modes_max", s.profiled_max},
+                            {"measurements_mean", s.measurements_mean},
+                            {"measurements_max", s.measurements_max},
                             {"cpu_s", s.seconds}});
     std::cout << nlohmann::json{{"device", r.device},
                                 {"grid", r.grid},
@@ -104,13 +113,23 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
               << "\n";
     return;
   }
-  util::TextTable t({"strategy", "budgets_met_%", "rel_thr_met_%", "rel_thr_all_%", "said_infeasible", "modes_mean",
-                     "modes_max", "cpu_s"});
-  for (const auto& s : r.strategies)
-    t.add({cosched::to_string(s.strategy), fmt::format("{:.2f}", 100 * s.met_share()),
-           fmt::format("{:.2f}", 100 * s.rel_throughput_met), fmt::format("{:.2f}", 100 * s.rel_throughput_all),
-           std::to_string(s.claimed_infeasible), fmt::format("{:.1f}", s.profiled_mean), std::to_string(s.profiled_max),
-           fmt::format("{:.1f}", s.seconds)});
+  const bool noisy = o.noise_pct > 0;
+  std::vector<std::string> head = {"strategy", "budgets_met_%", "rel_thr_met_%", "rel_thr_all_%", "said_infeasible",
+                                   "modes_mean", "modes_max", "meas_mean", "meas_max", "cpu_s"};
+  if (noisy) head.insert(head.begin() + 3, {"met_tolerant_%", "rel_thr_met_tolerant_%"});
+  util::TextTable t(head);
+  for (const auto& s : r.strategies) {
+    std::vector<std::string> row = {cosched::to_string(s.strategy), fmt::format("{:.2f}", 100 * s.met_share()),
+                                    fmt::format("{:.2f}", 100 * s.rel_throughput_met),
+                                    fmt::format("{:.2f}", 100 * s.rel_throughput_all),
+                                    std::to_string(s.claimed_infeasible), fmt::format("{:.1f}", s.profiled_mean),
+                                    std::to_string(s.profiled_max), fmt::format("{:.1f}", s.measurements_mean),
+                                    std::to_string(s.measurements_max), fmt::format("{:.1f}", s.seconds)};
+    if (noisy)
+      row.insert(row.begin() + 3, {fmt::format("{:.2f}", 100 * s.met_tolerant_share()),
+                                   fmt::format("{:.2f}", 100 * s.rel_throughput_met_tolerant)});
+    t.add(row);
+  }
   t.print(std::cout);
   info(fmt::format("{} configurations ({} feasible) over {} pairs, {} modes of grid '{}', noise {}%: {:.1f} s wall, "
                    "{:.1f} s CPU; emulated (sim:{})",
@@ -139,8 +158,16 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
   cmd->add_option("--train-batch-size", o->train_batch_size, "Training minibatch size")->capture_default_str()
       ->check(CLI::Range(1, 65536));
   cmd->add_option("--noise-pct", o->noise_pct, "Measurement noise of profiling (relative sd, %)")->capture_default_str();
-  cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in noise sds")->capture_default_str()
+  cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in propagated noise sds")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--gmd-repeats", o->gmd_repeats,
+                  "With noise: measurements of GMD's 15 that re-measure its candidate answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 14));
+  cmd->add_option("--als-repeats", o->als_repeats,
+                  "With noise: measurements of ALS's per-answer 10 that re-measure its candidate answer")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10));
   cmd->add_option("--threads", o->threads, "Worker threads (pairs run in parallel)")->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--seed", o->seed, "Seed (noise, sampling)")->capture_default_str();

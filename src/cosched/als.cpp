@@ -45,7 +45,9 @@ double best_throughput(const ModeProfile& p, const Workloads& w, const Budget& b
   double best = 0;
   for (size_t k = 0; k < w.infer_batch_sizes.size(); ++k) {
     Outcome o = evaluate(p.train, p.infer[k], w.train_batch_size, w.infer_batch_sizes[k], budget.arrival_rate_per_s);
-    if (o.train_throughput > best && check(o, budget, m.latency, m.power).ok()) best = o.train_throughput;
+    if (o.train_throughput <= best) continue;
+    const auto [lat_margin, pow_margin] = relative_margins(m, p.train, p.infer[k], o);
+    if (check(o, budget, lat_margin, pow_margin).ok()) best = o.train_throughput;
   }
   return best;
 }
@@ -187,8 +189,15 @@ void AlsPlanner::profile() {
 
 Plan AlsPlanner::answer(const Budget& budget) const {
   Plan plan = plan_from_measured(oracle_, budget, margins_);
-  const int room = std::min(options_.refine_modes, options_.max_modes - oracle_.profiled_modes());
-  if (room <= 0 || predicted_.empty()) return plan;
+  const bool noisy = !margins_.none();
+  const int budget_left = std::min(options_.refine_modes, options_.max_modes - oracle_.measurements());
+  const int repeats = noisy ? std::min(budget_left, std::max(0, options_.repeats)) : 0;
+  const int room = budget_left - repeats;  // new modes for this budget
+  if (predicted_.empty() || budget_left <= 0) return plan;
+  if (room <= 0) {
+    ProfileOracle local = oracle_;
+    return confirm_by_remeasuring(local, budget, margins_, repeats);
+  }
   // Unprofiled modes ranked by their predicted best choice: predicted feasible and faster than the
   // incumbent first; while nothing feasible is profiled, the ones predicted closest to feasible.
   const Workloads& w = oracle_.workloads();
@@ -213,6 +222,7 @@ Plan AlsPlanner::answer(const Budget& budget) const {
     const ModeProfile& m = local.measure(ranked[k].c.mode_index);
     best = std::max(best, best_throughput(m, w, budget, margins_));
   }
+  if (noisy) return confirm_by_remeasuring(local, budget, margins_, options_.max_modes - local.measurements());
   return local.profiled_modes() == oracle_.profiled_modes() ? plan : plan_from_measured(local, budget, margins_);
 }
 

@@ -32,14 +32,21 @@ constexpr double kCaution = 0.05;
 
 class Gmd {
  public:
-  Gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins)
+  Gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins, int repeats)
       : o_(oracle), lat_(oracle.lattice()), w_(oracle.workloads()), budget_(budget), margins_(margins),
-        max_modes_(max_modes) {}
+        max_modes_(max_modes), search_limit_(margins.none() ? max_modes : std::max(1, max_modes - std::max(0, repeats))) {}
 
-  Plan run();
+  // The search, then (with noise) the rest of the measurement budget re-measures the candidate answer.
+  Plan run() {
+    Plan p = search();
+    if (margins_.none()) return p;
+    return confirm_by_remeasuring(o_, budget_, margins_, max_modes_ - o_.measurements());
+  }
 
  private:
-  bool room() const { return o_.profiled_modes() < max_modes_; }
+  Plan search();
+  // Measurements count against the budget (re-measurements included); the search leaves `repeats` of them.
+  bool room() const { return o_.measurements() < search_limit_; }
   // Profile a mode (if inside the lattice, available and within budget); returns whether it is feasible.
   bool probe(const ModeLattice::Coords& c);
   Plan answer() const { return detail::make_plan(o_, best_, best_ok_, budget_); }
@@ -50,6 +57,7 @@ class Gmd {
   Budget budget_;
   Margins margins_;
   int max_modes_;
+  int search_limit_;
   Choice best_;
   bool best_ok_ = false, any_ = false;
 };
@@ -64,7 +72,7 @@ bool Gmd::probe(const ModeLattice::Coords& c) {
   return ok;
 }
 
-Plan Gmd::run() {
+Plan Gmd::search() {
   const std::vector<size_t> avail = lat_.available_indices();
   size_t top = avail.back();
   for (size_t i : avail) {
@@ -79,7 +87,8 @@ Plan Gmd::run() {
     bool latency_possible = false;
     for (size_t k = 0; k < w_.infer_batch_sizes.size(); ++k) {
       Outcome out = evaluate(p.train, p.infer[k], w_.train_batch_size, w_.infer_batch_sizes[k], budget_.arrival_rate_per_s);
-      Violation v = check(out, budget_, margins_.latency, margins_.power);
+      const auto [lat_margin, pow_margin] = relative_margins(margins_, p.train, p.infer[k], out);
+      Violation v = check(out, budget_, lat_margin, pow_margin);
       if (v.latency_excess_ms > 0 || v.duty_excess > 0) continue;
       latency_possible = true;
       relaxed = std::max(relaxed, out.train_throughput);
@@ -142,9 +151,9 @@ Plan Gmd::run() {
 
 }  // namespace
 
-Plan plan_gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins) {
+Plan plan_gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins, int repeats) {
   const int limit = std::max(1, std::min<int>(max_modes, static_cast<int>(oracle.lattice().available_count())));
-  return Gmd(oracle, budget, limit, margins).run();
+  return Gmd(oracle, budget, limit, margins, repeats).run();
 }
 
 }  // namespace modewise::cosched

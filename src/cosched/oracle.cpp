@@ -128,16 +128,46 @@ TaskPoint noisy(TaskPoint p, const NoiseModel& n, uint64_t key) {
 ProfileOracle::ProfileOracle(const ModeLattice& lattice, Workloads workloads, ProfileSource source, NoiseModel noise)
     : lattice_(lattice), workloads_(std::move(workloads)), source_(std::move(source)), noise_(noise) {}
 
-const ModeProfile& ProfileOracle::measure(size_t index) {
-  if (auto it = cache_.find(index); it != cache_.end()) return it->second;
-  MW_CHECK(index < lattice_.size() && lattice_.available(index));
+ModeProfile ProfileOracle::draw(size_t index, int repeat) const {
   ModeProfile p = source_(index);
   MW_CHECK(p.infer.size() == workloads_.infer_batch_sizes.size());
   if (!noise_.none()) {
-    const uint64_t base = splitmix64(noise_.seed ^ splitmix64(index + 1)) * 64;
+    // repeat 0 keeps the draw of earlier versions (a mode reads the same whoever measures it first)
+    uint64_t key = noise_.seed ^ splitmix64(index + 1);
+    if (repeat > 0) key ^= splitmix64(0x7E9EA7ULL + static_cast<uint64_t>(repeat));
+    const uint64_t base = splitmix64(key) * 64;
     p.train = noisy(p.train, noise_, base);
     for (size_t k = 0; k < p.infer.size(); ++k) p.infer[k] = noisy(p.infer[k], noise_, base + 1 + k);
   }
+  return p;
+}
+
+int ProfileOracle::times_measured(size_t index) const {
+  if (!measured(index)) return 0;
+  auto it = count_.find(index);
+  return it == count_.end() ? 1 : it->second;
+}
+
+const ModeProfile& ProfileOracle::remeasure(size_t index) {
+  if (!measured(index)) return measure(index);
+  const int n = times_measured(index);
+  ModeProfile& mean = cache_.at(index);
+  const ModeProfile fresh = draw(index, n);
+  auto avg = [n](TaskPoint& m, const TaskPoint& f) {
+    m.time_ms = (m.time_ms * n + f.time_ms) / (n + 1);
+    m.power_w = (m.power_w * n + f.power_w) / (n + 1);
+  };
+  avg(mean.train, fresh.train);
+  for (size_t k = 0; k < mean.infer.size(); ++k) avg(mean.infer[k], fresh.infer[k]);
+  count_[index] = n + 1;
+  ++repeats_;
+  return mean;
+}
+
+const ModeProfile& ProfileOracle::measure(size_t index) {
+  if (auto it = cache_.find(index); it != cache_.end()) return it->second;
+  MW_CHECK(index < lattice_.size() && lattice_.available(index));
+  ModeProfile p = draw(index, 0);
   order_.push_back(index);
   return cache_.emplace(index, std::move(p)).first->second;
 }

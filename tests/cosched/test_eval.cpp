@@ -34,6 +34,9 @@ TEST(CoschedEval, SmallEvaluationOnTheEmulator) {
   for (const auto& s : r.strategies) {
     EXPECT_EQ(s.false_feasible, 0u) << to_string(s.strategy);
     EXPECT_LE(s.rel_throughput_met, 1.0 + 1e-9);
+    // without noise the tolerant judgement is the strict one and nothing is re-measured
+    EXPECT_EQ(s.met_tolerant, s.met) << to_string(s.strategy);
+    EXPECT_DOUBLE_EQ(s.measurements_mean, s.profiled_mean) << to_string(s.strategy);
   }
 }
 

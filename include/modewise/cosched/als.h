@@ -5,7 +5,8 @@
 // Answers for a budget come from the profiled modes (reused across budgets), refined by up to refine_modes
 // more: the unprofiled modes the final surrogate predicts to beat the best profiled answer for that budget,
 // best first (profiled on a private copy of the oracle, so one budget's extra modes are not another's).
-// Every answer is a profiled mode checked against measured values.
+// Every answer is a profiled mode checked against measured values. With noise, the last `repeats` measurements of
+// the refinement re-measure the candidate answer (confirm_by_remeasuring); max_modes counts measurements.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -17,6 +18,7 @@ namespace modewise::cosched {
 struct AlsOptions {
   int max_modes = 50;       // per answer: shared modes plus the ones profiled for that budget
   int refine_modes = 10;    // of those, kept for the budget-specific step of answer()
+  int repeats = 4;          // with noise: of refine_modes, measurements that re-measure the answer
   int initial_modes = 8;    // space-filling start (top corner included)
   int batch = 3;            // modes chosen per surrogate fit
   double optimism = 3.0;    // acquisition: mean - optimism * sd of log time and log power

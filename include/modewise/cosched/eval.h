@@ -43,11 +43,19 @@ struct StrategyStats {
   size_t claimed_infeasible = 0; // of those, answers that said "feasible": false
   size_t false_feasible = 0;     // infeasible configurations answered "feasible": true
   double rel_throughput_met = 0;  // mean true throughput / optimum over the met answers
+  // Tolerant judgement (docs/COSCHED.md): met when neither budget is exceeded by more than the measurement noise
+  // (latency <= L x (1 + time sd), power <= P x (1 + power sd)); equal to `met` without noise. The throughput
+  // ratio is against the strict optimum, so it can exceed 1 for an answer that uses the tolerance.
+  size_t met_tolerant = 0;
+  double rel_throughput_met_tolerant = 0;
   double rel_throughput_all = 0;  // the same over every feasible configuration (a miss counts 0)
   double profiled_mean = 0;       // distinct modes profiled per answer (per pair for als/powertrain)
   int profiled_max = 0;
+  double measurements_mean = 0;   // profiling runs per answer: distinct modes plus re-measurements
+  int measurements_max = 0;
   double seconds = 0;             // CPU seconds spent in the strategy (planning, not table building)
   double met_share() const { return feasible_configs ? double(met) / feasible_configs : 0.0; }
+  double met_tolerant_share() const { return feasible_configs ? double(met_tolerant) / feasible_configs : 0.0; }
 };
 
 struct EvalReport {

@@ -77,9 +77,16 @@ class ProfileOracle {
 
   // Profile one mode (training and every inference batch size). A mode measured before costs nothing more.
   const ModeProfile& measure(size_t mode_index);
+  // Measure a profiled mode again: a fresh noisy draw (repeat r of the mode has its own noise), averaged into
+  // the mode's profile, so its noise sd shrinks as 1/sqrt(times_measured). Costs one more measurement
+  // (measurements()), not one more profiled mode. Without noise the profile does not change.
+  const ModeProfile& remeasure(size_t mode_index);
   bool measured(size_t mode_index) const { return cache_.count(mode_index) > 0; }
   const ModeProfile* find(size_t mode_index) const;  // nullptr when not measured
+  int times_measured(size_t mode_index) const;       // 0 when not measured
+  // Distinct modes profiled; measurements() also counts repeats (each costs a profiling run on a board).
   int profiled_modes() const { return static_cast<int>(order_.size()); }
+  int measurements() const { return profiled_modes() + repeats_; }
   const std::vector<size_t>& measured_modes() const { return order_; }  // in measurement order
 
   const ModeLattice& lattice() const { return lattice_; }
@@ -92,7 +99,11 @@ class ProfileOracle {
   ProfileSource source_;
   NoiseModel noise_;
   std::unordered_map<size_t, ModeProfile> cache_;
+  std::unordered_map<size_t, int> count_;  // times measured, for modes measured more than once
   std::vector<size_t> order_;
+  int repeats_ = 0;
+
+  ModeProfile draw(size_t mode_index, int repeat) const;
 };
 
 // Sources.

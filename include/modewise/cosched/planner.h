@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "modewise/cosched/model.h"
@@ -26,12 +27,20 @@ Strategy parse_strategy(const std::string& name);  // throws UsageError listing 
 std::string to_string(Strategy s);
 std::vector<std::string> strategy_names();
 
+// The default safety margin, in propagated standard deviations (docs/COSCHED.md, "Noisy profiling": tuned on
+// 9 workload pairs, checked on 16 held-out pairs).
+inline constexpr double kDefaultSafetyZ = 1.0;
+// With noise, measurements of GMD's budget (15) kept for re-measuring its candidate answer.
+inline constexpr int kDefaultGmdRepeats = 2;
+
 struct PlannerOptions {
-  int gmd_max_modes = 15;
-  int als_max_modes = 50;
+  int gmd_max_modes = 15;  // measurements (distinct modes + re-measurements)
+  int gmd_repeats = kDefaultGmdRepeats;
+  int als_max_modes = 50;  // measurements per answer
+  int als_repeats = 4;     // with noise: of the per-answer refinement, measurements that re-measure the answer
   int random_modes = 15;      // profiling budget of the random baseline
   int powertrain_modes = 50;  // profiled modes the PowerTrain-style predictor learns from
-  double safety_z = 3.0;      // margin in measurement standard deviations (noisy oracles only)
+  double safety_z = kDefaultSafetyZ;  // margin in propagated measurement sds (noisy oracles only)
   uint64_t seed = 1;
 };
 
@@ -48,16 +57,29 @@ struct Plan {
   Choice choice;          // the best feasible choice, or the nearest miss
   device::PowerMode mode;
   int infer_batch_size = 0;
-  int profiled_modes = 0;
+  int profiled_modes = 0;  // distinct modes
+  int measurements = 0;    // profiling runs: distinct modes plus re-measurements (ProfileOracle::measurements)
   bool predicted = false;  // outcome from a model (powertrain), not from measurements
   std::string miss;        // nearest miss, e.g. "power (by 3.20 W)" ("" when feasible)
 };
 
-// Relative safety margins for the oracle's noise.
+// Safety margins for the oracle's measurement noise, calibrated per (mode, b): a choice must meet
+//   latency + z * sd(latency) <= L  and  power + z * sd(power) <= P,
+// where the sds are propagated from the relative noise of the measured times and powers through the formulas of
+// model.h: b/lambda is exact, so sd(latency) = time_rel_sd * sqrt(t_T^2 + t_I^2); the average power
+// d p_I + (1 - d) p_T has sd^2 = (power_rel_sd d p_I)^2 + (power_rel_sd (1 - d) p_T)^2
+// + (time_rel_sd d (p_I - p_T))^2 (the duty d = lambda t_I / b carries t_I's noise). z = 0: no margin.
 struct Margins {
-  double latency = 0, power = 0;
+  double z = 0;
+  double time_rel_sd = 0, power_rel_sd = 0;
+  bool none() const { return z <= 0 || (time_rel_sd <= 0 && power_rel_sd <= 0); }
+  // For values averaged over n measurements (ProfileOracle::remeasure): the sds divided by sqrt(n).
+  Margins averaged(int n) const;
 };
 Margins margins_for(const NoiseModel& noise, double z);
+// The relative margins (latency_margin, power_margin of model.h's check()) of one outcome.
+std::pair<double, double> relative_margins(const Margins& m, const TaskPoint& train, const TaskPoint& infer,
+                                           const Outcome& outcome);
 
 // The best choice at one profiled mode: feasible with the highest throughput, else the nearest miss
 // (smallest worst relative violation). `feasible` tells which.
@@ -66,12 +88,23 @@ Choice best_at_mode(const ModeProfile& p, size_t mode_index, const Workloads& w,
 // Prefer feasible, then higher throughput; among infeasible, the smaller worst relative violation.
 bool better(const Choice& a, bool a_feasible, const Choice& b, bool b_feasible, const Budget& budget);
 
-// The best choice over every mode the oracle has measured (at least one).
+// The best choice over every mode the oracle has measured (at least one); each mode's margins shrink with the
+// number of times it was measured (Margins::averaged).
 Plan plan_from_measured(const ProfileOracle& oracle, const Budget& budget, const Margins& margins);
+
+// With noise: spend up to `repeats` measurements re-measuring the answer. Each step re-measures the mode of the
+// best choice that would be feasible with one more measurement's margin (the candidate answer, so a lucky
+// draw that made it look feasible is averaged out); when there is none, the nearest miss if its measured values
+// miss the budget by less than two noise sds (an unlucky draw may have hidden a feasible answer); then answers
+// with plan_from_measured. Without noise (or repeats <= 0) it measures nothing.
+Plan confirm_by_remeasuring(ProfileOracle& oracle, const Budget& budget, const Margins& margins, int repeats);
 
 Plan plan_exhaustive(ProfileOracle& oracle, const Budget& budget, const Margins& margins = {});
 Plan plan_random(ProfileOracle& oracle, const Budget& budget, int modes, uint64_t seed, const Margins& margins);
-Plan plan_gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins);
+// max_modes bounds the measurements (distinct modes and re-measurements); with noise the last `repeats` of them
+// re-measure the candidate answer (confirm_by_remeasuring).
+Plan plan_gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins,
+              int repeats = kDefaultGmdRepeats);
 
 // Any strategy for one budget (ALS profiles for this budget and a spread of nearby ones).
 Plan plan(Strategy strategy, ProfileOracle& oracle, const Budget& budget, const PlannerOptions& options);
