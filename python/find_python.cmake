@@ -17,7 +17,7 @@ if(NOT MODEWISE_WITH_PYTHON STREQUAL "OFF")
     endif()
     find_package(Python3 QUIET COMPONENTS Interpreter Development.Module)
     if(NOT Python3_FOUND)
-      set(python_detail "Python headers not found for ${Python3_EXECUTABLE} (install python3-dev)")
+      set(python_detail "no Python interpreter with headers at ${Python3_EXECUTABLE} (install python3-dev)")
     else()
       if(NOT DEFINED pybind11_DIR)
         execute_process(COMMAND ${Python3_EXECUTABLE} -m pybind11 --cmakedir OUTPUT_VARIABLE pybind11_cmakedir

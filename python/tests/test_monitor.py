@@ -1,5 +1,5 @@
 """modewise.Monitor: windows on the emulated board (sim:) and on a fake Jetson tree whose rail files hold a known
-power curve (fixed power, then a step), so the expected energy is computed exactly."""
+power curve (fixed power, then a 3 W step), so the expected energy is computed exactly."""
 
 import os
 import time
@@ -76,19 +76,21 @@ def test_fake_jetson_power_step_energy_within_one_percent(fake_tree):
         p1 = mon.power_w
         mon.begin_window("outer")
         mon.begin_window("step")
-        time.sleep(0.6)
+        time.sleep(1.0)
         t_before = time.monotonic()
-        fake_tree.set_rail_mw("VDD_GPU_SOC", 8000)  # +5 W
+        fake_tree.set_rail_mw("VDD_GPU_SOC", 6000)  # +3 W
         t_switch = (t_before + time.monotonic()) / 2
-        time.sleep(0.6)
+        time.sleep(1.0)
         m = mon.end_window("step")
         p2 = mon.power_w
         time.sleep(0.05)
         outer = mon.end_window("outer")
-    assert p2 == pytest.approx(p1 + 5.0, rel=1e-9)
+    # The sampler integrates the step as a ramp between the two samples around it: an error of at most
+    # 3 W x (sample gap) / 2, 0.3% of the window's energy at a 40 ms gap (8 missed 5 ms samples on a busy machine).
+    assert p2 == pytest.approx(p1 + 3.0, rel=1e-9)
     expected_j = p1 * (t_switch - m.t_begin_s) + p2 * (m.t_end_s - t_switch)
     assert m.energy_j == pytest.approx(expected_j, rel=0.01)
-    gpu_expected_j = 3.0 * (t_switch - m.t_begin_s) + 8.0 * (m.t_end_s - t_switch)
+    gpu_expected_j = 3.0 * (t_switch - m.t_begin_s) + 6.0 * (m.t_end_s - t_switch)
     assert m.rails_j["VDD_GPU_SOC"] == pytest.approx(gpu_expected_j, rel=0.01)
     # The outer window holds the step window plus a little more at p2.
     assert outer.energy_j == pytest.approx(m.energy_j + p2 * (outer.time_s - m.time_s), rel=0.01)
@@ -114,8 +116,8 @@ def test_bad_monitor_arguments_raise_usage_error(tmp_path):
 
 
 def test_end_window_releases_the_gil():
-    # end_window waits for the next sample (up to 4 intervals); with a slow sampler that is long enough to see
-    # whether another Python thread runs meanwhile, which it can only do if the wait does not hold the GIL.
+    # end_window waits for the next sample (up to 4 intervals); with a slow sampler (1 s) that is long enough to
+    # see whether another Python thread runs meanwhile, which it can only do if the wait does not hold the GIL.
     import threading
     ticks = []
     stop = threading.Event()
@@ -125,20 +127,21 @@ def test_end_window_releases_the_gil():
             ticks.append(time.monotonic())
             time.sleep(0.002)
 
-    with modewise.Monitor("sim:orin-agx", interval_ms=400) as mon:
-        time.sleep(0.05)  # the next sample is ~350 ms away
-        mon.begin_window("w")
+    with modewise.Monitor("sim:orin-agx", interval_ms=1000) as mon:
         t = threading.Thread(target=spin)
         t.start()
         try:
+            time.sleep(0.05)  # the next sample is ~950 ms away
+            mon.begin_window("w")
             t0 = time.monotonic()
             mon.end_window("w")
             t1 = time.monotonic()
         finally:
             stop.set()
             t.join()
-    assert t1 - t0 > 0.1, "end_window did not wait for a sample"
-    assert any(t0 + 0.02 < x < t1 - 0.02 for x in ticks), "no other thread ran while end_window waited"
+    assert t1 - t0 > 0.2, "end_window returned after %.3f s: it did not wait for a sample" % (t1 - t0)
+    during = [x for x in ticks if t0 + 0.05 < x < t1 - 0.05]
+    assert during, "no other thread ran while end_window waited %.3f s" % (t1 - t0)
 
 
 def test_nvml_monitor_is_measured(monkeypatch):
