@@ -108,3 +108,10 @@ def test_transfer_model_has_uncertainty_and_equals_cli(cli, model_file, transfer
     theirs = json.loads(cli("recommend", "--model", transfer_file, "--power-w", 18, "--sd-multiplier", 0,
                             "--json").stdout)
     assert relaxed["time_ms"] == theirs["time_ms"] and relaxed["feasible"] == theirs["feasible"]
+
+
+def test_predict_returns_lists_without_numpy(model_file, monkeypatch):
+    import modewise._model
+    monkeypatch.setattr(modewise._model, "_np", None)  # as on an installation without numpy
+    p = modewise.Model.load(model_file).predict(modewise.modes("orin-agx", "powertrain")[:5])
+    assert isinstance(p["time_ms"], list) and len(p["time_ms"]) == 5 and isinstance(p["power_w"][0], float)
