@@ -71,17 +71,24 @@ std::string render_metrics(const MetricsContext& m, const telemetry::PowerSample
   t.family("modewise_sample_errors_total", "counter", "Power samples that failed (a rail could not be read)");
   t.sample("modewise_sample_errors_total", static_cast<double>(sampler.errors()));
   std::string power_mode = "unknown";
+  std::optional<device::PowerMode> mode;
   if (m.board) {
     // The clocks the power mode now set holds (the caps: scaling_max_freq, devfreq max_freq, the EMC cap), read
-    // from the board at every scrape; 0 (unreadable) is left out.
-    device::PowerMode mode = control::mode_of(*m.board, control::read_knobs(m.root, *m.board));
-    power_mode = mode.key();
+    // from the board at every scrape; 0 (unreadable) is left out, and so is everything when the knobs cannot be
+    // read at all (the power metrics are still served).
+    try {
+      mode = control::mode_of(*m.board, control::read_knobs(m.root, *m.board));
+    } catch (const Error&) {
+    }
+  }
+  if (mode) {
+    power_mode = mode->key();
     t.family("modewise_clock_hertz", "gauge", "Clock of the power mode now set (its cap), per domain");
-    if (mode.cpu_mhz > 0) t.sample("modewise_clock_hertz", mode.cpu_mhz * 1e6, Labels{{"domain", "cpu"}});
-    if (mode.gpu_mhz > 0) t.sample("modewise_clock_hertz", mode.gpu_mhz * 1e6, Labels{{"domain", "gpu"}});
-    if (mode.emc_mhz > 0) t.sample("modewise_clock_hertz", mode.emc_mhz * 1e6, Labels{{"domain", "emc"}});
+    if (mode->cpu_mhz > 0) t.sample("modewise_clock_hertz", mode->cpu_mhz * 1e6, Labels{{"domain", "cpu"}});
+    if (mode->gpu_mhz > 0) t.sample("modewise_clock_hertz", mode->gpu_mhz * 1e6, Labels{{"domain", "gpu"}});
+    if (mode->emc_mhz > 0) t.sample("modewise_clock_hertz", mode->emc_mhz * 1e6, Labels{{"domain", "emc"}});
     t.family("modewise_online_cores", "gauge", "CPU cores online");
-    t.sample("modewise_online_cores", mode.cores);
+    t.sample("modewise_online_cores", mode->cores);
   }
   t.family("modewise_info", "gauge", "What is measured: power mode (cores/CPU/GPU/EMC MHz), provenance, device");
   Labels info{{"power_mode", power_mode},   {"provenance", "measured"}, {"device", m.device},
