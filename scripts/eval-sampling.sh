@@ -22,16 +22,16 @@ mkdir -p sampling
 export M REPEATS
 if want accuracy; then
   for w in $NEW; do for s in random spread adaptive; do echo "$w $s"; done; done |
-    xargs -P "$JOBS" -L 1 sh -c '[ -s sampling/acc-$0-$1.json ] || "$M" eval transfer --ref ref.csv --new $0.csv \
+    xargs -P "$JOBS" -L 1 sh -c '[ -s sampling/acc-$0-$1.json ] || { "$M" eval transfer --ref ref.csv --new $0.csv \
       --samples 10,20,30,50 --repeats "$REPEATS" --methods gp --budgets 10 --sampling $1 --json > sampling/acc-$0-$1.json.tmp \
-      && mv sampling/acc-$0-$1.json.tmp sampling/acc-$0-$1.json'
+      && mv sampling/acc-$0-$1.json.tmp sampling/acc-$0-$1.json; }'
 fi
 if want recommend; then
   for w in resnet50 mobilenetv3 yolov8n bert-base lstm bert-large; do for s in random adaptive; do for c in 0 8; do
     echo "$w $s $c"; done; done; done |
-    xargs -P "$JOBS" -L 1 sh -c '[ -s sampling/rec-$0-$1-$2.json ] || "$M" eval transfer --ref ref.csv --new $0.csv \
+    xargs -P "$JOBS" -L 1 sh -c '[ -s sampling/rec-$0-$1-$2.json ] || { "$M" eval transfer --ref ref.csv --new $0.csv \
       --samples 20 --repeats "$REPEATS" --methods gp --sampling $1 --confirm $2 --json > sampling/rec-$0-$1-$2.json.tmp \
-      && mv sampling/rec-$0-$1-$2.json.tmp sampling/rec-$0-$1-$2.json'
+      && mv sampling/rec-$0-$1-$2.json.tmp sampling/rec-$0-$1-$2.json; }'
 fi
 if want table; then
   /usr/bin/python3 - "$NEW" <<'PY'
@@ -56,6 +56,7 @@ print()
 print("Recommendation after 20 profiled modes (25 budgets x repeats)")
 print("| NEW | sampling | confirm | mean gap % | max gap % | within 5% | violations | no mode | confirm modes | time MAPE % | power MAPE % |")
 print("|---|---|---|---|---|---|---|---|---|---|---|")
+agg = {}
 for w in new:
     for s in ("random", "adaptive"):
         for k in ("0", "8"):
@@ -66,5 +67,14 @@ for w in new:
             print(f"| {w} | {s} | {k} | {c['mean_gap_pct']:.2f} | {c['max_gap_pct']:.2f} | {100*c['within_5pct']:.0f}% | "
                   f"{c['violations']}/{c['recommendations']} | {c['no_recommendation']} | {c['mean_confirm_measurements']:.1f} | "
                   f"{c['mape_time_pct']:.2f} | {c['mape_power_pct']:.2f} |")
+            agg.setdefault((s, k), []).append(c)
+print()
+print("| sampling | confirm | mean gap % (average over workloads) | worst workload's mean gap % | within 5% | violations | max overshoot % |")
+print("|---|---|---|---|---|---|---|")
+for (s, k), cs in agg.items():
+    n = sum(c['recommendations'] for c in cs)
+    print(f"| {s} | {k} | {statistics.mean(c['mean_gap_pct'] for c in cs):.2f} | {max(c['mean_gap_pct'] for c in cs):.2f} | "
+          f"{100*sum(c['within_5pct']*c['recommendations'] for c in cs)/n:.0f}% | {sum(c['violations'] for c in cs)}/{n} | "
+          f"{max(c['max_violation_pct'] for c in cs):.2f} |")
 PY
 fi

@@ -33,7 +33,7 @@ struct EvalTransferCliOptions {
   bool json = false, per_budget = false;
   int confirm = 0;
   int adaptive_initial = 10, adaptive_batch = 5;
-  std::string adaptive_score = "imse", adaptive_first = "spread";
+  std::string adaptive_score = "imse", adaptive_first = predict::AdaptiveOptions{}.first_batch;
   double adaptive_power_weight = predict::AdaptiveOptions{}.power_weight;
   double adaptive_front_weight = predict::AdaptiveOptions{}.front_weight;
 };
@@ -177,8 +177,8 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
                   "diversity)")
       ->check(CLI::IsMember({"imse", "sd"}))
       ->capture_default_str();
-  cmd->add_option("--adaptive-first", o->adaptive_first, "adaptive: the first batch, spread or random")
-      ->check(CLI::IsMember({"spread", "random"}))
+  cmd->add_option("--adaptive-first", o->adaptive_first, "adaptive: the first batch, spread, prior or random")
+      ->check(CLI::IsMember({"spread", "prior", "random"}))
       ->capture_default_str();
   cmd->add_option("--adaptive-power-weight", o->adaptive_power_weight,
                   "adaptive: weight of log-power variance against log-time variance")

@@ -34,8 +34,9 @@ void check_options(const std::vector<device::PowerMode>& candidates, const Adapt
     throw UsageError("adaptive sampling: power_weight and front_weight must be >= 0, front_band and diversity > 0");
   if (o.score != "imse" && o.score != "sd")
     throw UsageError("adaptive sampling: unknown score '{}' (expected imse or sd)", o.score);
-  if (o.first_batch != "spread" && o.first_batch != "random")
-    throw UsageError("adaptive sampling: unknown first batch '{}' (expected spread or random)", o.first_batch);
+  if (o.first_batch != "spread" && o.first_batch != "random" && o.first_batch != "prior")
+    throw UsageError("adaptive sampling: unknown first batch '{}' (expected prior, spread or random)", o.first_batch);
+  if (!(o.prior_length > 0)) throw UsageError("adaptive sampling: prior_length must be > 0");
   if (o.pool == 0 || o.reference == 0) throw UsageError("adaptive sampling: pool and reference must be at least 1");
 }
 
@@ -77,9 +78,14 @@ struct GpPosterior {
   static std::optional<GpPosterior> of(const TargetModel& t, FeatureCache& fc) {
     const auto* g = dynamic_cast<const GpTarget*>(&t);
     if (!g) return std::nullopt;
+    return at(*g, g->input.apply(g->inputs.gather(fc)));
+  }
+  // The posterior of `g` (its kernel and training inputs) at inputs z.
+  static std::optional<GpPosterior> at(const GpTarget& gp, Eigen::MatrixXd z) {
+    const GpTarget* g = &gp;
     GpPosterior p;
     p.gp = g;
-    p.z = g->input.apply(g->inputs.gather(fc));
+    p.z = std::move(z);
     Eigen::MatrixXd kt = GpTarget::kernel_matrix(g->kernel, g->train, g->train);
     kt.diagonal().array() += g->kernel.noise_var + 1e-10;
     Eigen::LLT<Eigen::MatrixXd> llt(kt);
@@ -140,9 +146,42 @@ std::vector<size_t> integrated_variance_batch(const std::vector<GpPosterior>& gp
   }
   return out;
 }
-}  // namespace
 
-namespace {
+// The first batch without a model: two opposite corners of the spread design (every axis' extremes), then greedy
+// integrated variance reduction under a prior Gaussian process (Matern 5/2, length `prior_length` in the
+// standardized log space of spread sampling) over the candidates: points that leave the least prior uncertainty
+// over the whole grid, which puts fewer of them on its boundary than maximin does.
+std::vector<device::PowerMode> prior_design(const std::vector<device::PowerMode>& candidates, size_t n,
+                                            const AdaptiveOptions& o) {
+  std::vector<device::PowerMode> out = spread_more(candidates, std::min<size_t>(2, n), {}, o.seed);
+  if (out.size() >= n) return out;
+  const Eigen::MatrixXd z = standardized_log_modes(candidates);
+  std::vector<size_t> fixed;
+  for (const auto& m : out)
+    fixed.push_back(static_cast<size_t>(std::find(candidates.begin(), candidates.end(), m) - candidates.begin()));
+  GpTarget prior;
+  prior.kernel.nu = 2.5;
+  prior.kernel.matern_var = 1;
+  prior.kernel.linear_var = 0;
+  prior.kernel.sigma0 = 0;
+  prior.kernel.noise_var = 1e-4;
+  prior.kernel.lengths = Eigen::VectorXd::Constant(z.rows(), o.prior_length);
+  prior.train.resize(z.rows(), static_cast<Eigen::Index>(fixed.size()));
+  for (size_t j = 0; j < fixed.size(); ++j) prior.train.col(static_cast<Eigen::Index>(j)) = z.col(static_cast<Eigen::Index>(fixed[j]));
+  auto post = GpPosterior::at(prior, z);
+  if (!post) return spread_more(candidates, n, {}, o.seed);
+  std::vector<bool> is_fixed(candidates.size(), false);
+  for (size_t i : fixed) is_fixed[i] = true;
+  const size_t stride = std::max<size_t>(1, (candidates.size() + o.reference - 1) / o.reference);
+  std::vector<size_t> pool, reference;
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (!is_fixed[i] && (i % stride == 0 || candidates.size() <= 2 * o.reference)) pool.push_back(i);
+  for (size_t i = 0; i < candidates.size(); i += stride) reference.push_back(i);
+  std::vector<double> ones(candidates.size(), 1.0);
+  for (size_t i : integrated_variance_batch({*post}, {1.0}, pool, reference, ones, n - out.size()))
+    out.push_back(candidates[i]);
+  return out;
+}
 
 // One step's transfer and its predictions over the candidates.
 struct Step {
@@ -209,9 +248,9 @@ std::vector<device::PowerMode> next_adaptive_modes(const PerfModel& base, const 
   if (done.size() < first) {
     // Resuming the first batch: the rest of the same design when every measured mode belongs to it, so a killed
     // campaign measures exactly the modes it would have; otherwise a continuation from the measured modes.
-    std::vector<device::PowerMode> design = options.first_batch == "random"
-                                                ? choose_modes(candidates, first, "random", options.seed)
-                                                : spread_more(candidates, first, {}, options.seed);
+    std::vector<device::PowerMode> design = options.first_batch == "random"   ? choose_modes(candidates, first, "random", options.seed)
+                                            : options.first_batch == "spread" ? spread_more(candidates, first, {}, options.seed)
+                                                                              : prior_design(candidates, first, options);
     ModeSet in_design(design.begin(), design.end());
     bool all_in = std::all_of(done.begin(), done.end(), [&](const auto& m) { return in_design.count(m) > 0; });
     if (!all_in) return spread_continuation(first - done.size());

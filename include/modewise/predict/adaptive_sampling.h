@@ -38,7 +38,10 @@ struct AdaptiveOptions {
   // Front weight: 1 + front_weight x exp(-gap / front_band), gap = predicted log time above the predicted
   // time/power Pareto front at the same power.
   std::string score = "imse";
-  std::string first_batch = "spread";  // or "random" (for comparison in eval transfer)
+  // The first batch: "spread" (the spread design), "prior" (two opposite corners of it, then integrated variance
+  // reduction under a prior GP of length prior_length in the spread space) or "random" (for comparison).
+  std::string first_batch = "prior";
+  double prior_length = 1.5;
   double power_weight = 1.0;
   double front_weight = 1.0;
   double front_band = 0.05;
