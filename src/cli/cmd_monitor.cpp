@@ -3,6 +3,7 @@
 // summary, and optionally a Prometheus /metrics endpoint (--prometheus HOST:PORT) served while it samples.
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -84,9 +85,8 @@ std::string render_metrics(const MetricsContext& m, const telemetry::PowerSample
   if (mode) {
     power_mode = mode->key();
     t.family("modewise_clock_hertz", "gauge", "Clock of the power mode now set (its cap), per domain");
-    if (mode->cpu_mhz > 0) t.sample("modewise_clock_hertz", mode->cpu_mhz * 1e6, Labels{{"domain", "cpu"}});
-    if (mode->gpu_mhz > 0) t.sample("modewise_clock_hertz", mode->gpu_mhz * 1e6, Labels{{"domain", "gpu"}});
-    if (mode->emc_mhz > 0) t.sample("modewise_clock_hertz", mode->emc_mhz * 1e6, Labels{{"domain", "emc"}});
+    for (auto [domain, mhz] : {std::pair{"cpu", mode->cpu_mhz}, {"gpu", mode->gpu_mhz}, {"emc", mode->emc_mhz}})
+      if (mhz > 0) t.sample("modewise_clock_hertz", std::round(mhz * 1e6), Labels{{"domain", domain}});  // whole Hz
     t.family("modewise_online_cores", "gauge", "CPU cores online");
     t.sample("modewise_online_cores", mode->cores);
   }
