@@ -166,7 +166,7 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
         return n;
       }()))
       ->capture_default_str();
-  cmd->add_option("--adaptive-initial", o->adaptive_initial, "adaptive: spread modes of the first batch")
+  cmd->add_option("--adaptive-initial", o->adaptive_initial, "adaptive: modes of the first batch (chosen without a model, --adaptive-first)")
       ->capture_default_str()
       ->check(CLI::Range(predict::kMinTransferModes, 1000000));
   cmd->add_option("--adaptive-batch", o->adaptive_batch, "adaptive: modes chosen per step after the first batch")
