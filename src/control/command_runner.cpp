@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -106,6 +107,63 @@ class Child {
   int status_ = 0;
 };
 
+// The forked child, before anything else: a supervisor in the command's new process group. It runs /bin/sh -c COMMAND
+// as its own child and exits with the same status (or dies of the same signal), so to modewise it looks like the
+// command itself. Its purpose: when modewise dies without stopping the command (kill -9, a crash), the kernel sends it
+// SIGUSR1 (PR_SET_PDEATHSIG), and it stops the whole group (SIGTERM, SIGKILL after the grace period), DataLoader
+// workers and other grandchildren included, so no workload outlives modewise. Only async-signal-safe calls: modewise
+// is multithreaded (the sampler) and this runs between fork() and _exit().
+[[noreturn]] void supervise(pid_t parent, double grace_s, char* const argv[], char* const envp[]) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  const int watched[] = {SIGCHLD, SIGUSR1, SIGTERM, SIGINT, SIGHUP};
+  sigset_t watch, old;
+  sigemptyset(&watch);
+  for (int sig : watched) {
+    ::sigaction(sig, &dfl, nullptr);  // not modewise's handlers (SignalCatcher), which this process inherited
+    sigaddset(&watch, sig);
+  }
+  ::sigprocmask(SIG_BLOCK, &watch, &old);
+  ::prctl(PR_SET_PDEATHSIG, SIGUSR1);
+  if (::getppid() != parent) ::_exit(127);  // modewise died before prctl(): start nothing
+  pid_t cmd = ::fork();
+  if (cmd < 0) ::_exit(127);
+  if (cmd == 0) {
+    ::sigprocmask(SIG_SETMASK, &old, nullptr);
+    ::execve(argv[0], argv, envp);
+    ::_exit(127);
+  }
+  for (;;) {
+    int sig = ::sigwaitinfo(&watch, nullptr);
+    if (sig == SIGCHLD) {
+      int status = 0;
+      if (::waitpid(cmd, &status, WNOHANG) != cmd) continue;
+      if (WIFEXITED(status)) ::_exit(WEXITSTATUS(status));
+      int killer = WTERMSIG(status);  // die of the same signal, so modewise reports it as before
+      sigset_t one;
+      sigemptyset(&one);
+      sigaddset(&one, killer);
+      ::sigaction(killer, &dfl, nullptr);
+      ::kill(::getpid(), killer);
+      ::sigprocmask(SIG_UNBLOCK, &one, nullptr);
+      ::_exit(128 + killer);
+    }
+    if (sig == SIGUSR1) {  // modewise is gone: stop the group, wait for the command, then kill what is left
+      ::kill(-::getpid(), SIGTERM);  // blocked here, so it reaches the command's processes only
+      struct timespec tick {0, 10 * 1000 * 1000};
+      for (double waited = 0; waited < grace_s; waited += 0.01) {
+        int status = 0;
+        if (::waitpid(cmd, &status, WNOHANG) == cmd) break;
+        ::nanosleep(&tick, nullptr);
+      }
+      ::kill(-::getpid(), SIGKILL);  // stragglers of the group, and this supervisor
+      ::_exit(1);
+    }
+    // SIGTERM/SIGINT/SIGHUP sent to the group (modewise stopping the command) reach the command too: wait for it.
+  }
+}
+
 std::string describe_status(int status) {
   if (WIFEXITED(status)) return fmt::format("exit status {}", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return fmt::format("signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -197,6 +255,8 @@ device::RunTrace run_command(const std::string& command, int minibatches, teleme
   auto cpu_before = cpu_jiffies(root);
   long long t0_ns = now_ns();
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  const pid_t parent = ::getpid();
+  const double grace_s = o.stop_grace_s;
   pid_t pid = ::fork();
   if (pid < 0) {
     if (devnull >= 0) ::close(devnull);
@@ -206,8 +266,7 @@ device::RunTrace run_command(const std::string& command, int minibatches, teleme
     ::setpgid(0, 0);
     if (devnull >= 0) ::dup2(devnull, 0);
     ::dup2(2, 1);
-    ::execve(argv[0], argv, envp.data());
-    ::_exit(127);
+    supervise(parent, grace_s, argv, envp.data());  // never returns
   }
   ::setpgid(pid, pid);
   if (devnull >= 0) ::close(devnull);

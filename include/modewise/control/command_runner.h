@@ -6,6 +6,9 @@
 //   3. protocol lines (probe_protocol.h) become minibatch records on the sampler's clock (CLOCK_MONOTONIC);
 //   4. after the requested number of minibatches the process group gets SIGTERM (SIGKILL after a grace period);
 //      a command that ends by itself is fine as long as it reported at least one minibatch and exited with 0.
+//   The group is led by a small supervisor (a forked copy of modewise that runs the shell as its child and exits with
+//   its status): if modewise dies without stopping the command (kill -9), the kernel tells the supervisor
+//   (PR_SET_PDEATHSIG) and it stops the whole group the same way, so no workload outlives modewise.
 // A caught SIGINT/SIGTERM (SignalCatcher) stops the command and throws Interrupted.
 #pragma once
 #include <functional>
