@@ -92,10 +92,17 @@ void Store::open(bool create, bool read_only) {
   sqlite3_busy_timeout(db_->handle(), 5000);
   int version = 0, app_id = 0, tables = 0;
   try {
+    // One read transaction: the three reads see the same snapshot. Without it, a process opening a new store while
+    // another one creates its schema could read version 0 before that commit and the schema's tables after it, and
+    // call the store "another application's" (seen with a test polling a campaign's store).
+    db_->exec("BEGIN", "reading the store header");
     version = pragma_int(*db_, "user_version");
     app_id = pragma_int(*db_, "application_id");
-    Stmt s(*db_, "SELECT count(*) FROM sqlite_master");
-    if (s.step()) tables = s.integer(0);
+    {
+      Stmt s(*db_, "SELECT count(*) FROM sqlite_master");
+      if (s.step()) tables = s.integer(0);
+    }
+    db_->exec("COMMIT", "reading the store header");
   } catch (const Error& e) {
     throw Error("{}: not a usable modewise store (corrupt, or not an SQLite database): {} (move it away or use --db "
                 "PATH)", path, e.what());
