@@ -55,7 +55,9 @@ void expect_consistent(const json& j, double budget_w, double tolerance_pct) {
   bool found = false;
   for (const auto& m : j["measured"]) {
     EXPECT_EQ(m["within_budget"].get<bool>(), m["power_w"].get<double>() <= budget_w);
-    if (m["within_budget"].get<bool>()) EXPECT_GE(m["time_ms"].get<double>(), c["time_ms"].get<double>());
+    if (m["within_budget"].get<bool>()) {
+      EXPECT_GE(m["time_ms"].get<double>(), c["time_ms"].get<double>());
+    }
     if (m["mode"] == c["mode"]) {
       found = true;
       EXPECT_DOUBLE_EQ(m["time_ms"].get<double>(), c["time_ms"].get<double>());
@@ -96,7 +98,9 @@ TEST_F(CliRecommendConfirm, ToleranceDecidesConfirmed) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     json j = json::parse(r.out);
     expect_consistent(j, 25, tol);
-    if (tol == 100.0) EXPECT_TRUE(j["confirmed"].get<bool>()) << j.dump();
+    if (tol == 100.0) {
+      EXPECT_TRUE(j["confirmed"].get<bool>()) << j.dump();
+    }
   }
 }
 
