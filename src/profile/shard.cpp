@@ -126,7 +126,10 @@ void apply_shard(CampaignSpec& spec, const Shard& s) {
   if (!s.sharded()) return;
   std::vector<device::PowerMode> shard = shard_modes(spec.modes, s);  // UsageError when too few modes
   std::string keys;
-  for (size_t i = 0; i < spec.modes.size(); ++i) keys += (i ? "," : "") + spec.modes[i].key();
+  for (size_t i = 0; i < spec.modes.size(); ++i) {
+    if (i) keys += ',';
+    keys += spec.modes[i].key();
+  }
   spec.full_modes = spec.modes.size();
   spec.full_list = fnv1a_hex(keys);
   spec.positions = shard_positions(spec.modes.size(), s);

@@ -37,7 +37,10 @@ int64_t rank_of(const onnx::TypeProto* t) {
 
 std::string ints_text(const std::vector<int64_t>& v) {
   std::string s;
-  for (auto x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  for (auto x : v) {
+    if (!s.empty()) s += ',';
+    s += std::to_string(x);
+  }
   return "[" + s + "]";
 }
 

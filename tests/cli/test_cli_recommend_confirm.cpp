@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.h"
@@ -16,7 +17,7 @@ using modewise::test::run_cli;
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) { return fmt::format("'{}'", p.string()); }
 
 class CliRecommendConfirm : public ::testing::Test {
  protected:
