@@ -32,6 +32,7 @@ struct EvalTransferCliOptions {
   uint64_t seed = 1;
   bool json = false, per_budget = false;
   int confirm = 0;
+  bool confirm_without_profile = false;
   int adaptive_initial = 10, adaptive_batch = 5;
   std::string adaptive_score = "imse", adaptive_first = predict::AdaptiveOptions{}.first_batch;
   double adaptive_power_weight = predict::AdaptiveOptions{}.power_weight;
@@ -51,6 +52,7 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
   opt.caution.sd_multiplier = o.sd_multiplier;
   opt.sampling = o.sampling;
   opt.confirm.measurements = o.confirm;
+  opt.confirm_uses_profile = !o.confirm_without_profile;
   opt.violation_tolerance = o.tolerance_pct < 0 ? -1 : o.tolerance_pct / 100.0;
   opt.seed = o.seed;
   if (!o.methods.empty()) opt.methods = util::split(o.methods, ',');
@@ -104,8 +106,9 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
              util::format_number(std::round(1000 * r.violation_tolerance) / 10));
   if (o.confirm > 0)
     fmt::print("sampling: {}; recommendations confirmed by measuring up to {} candidates near each budget (fresh "
-               "noise of each mode's standard error); no caution margin\n",
-               r.sampling, o.confirm);
+               "noise of each mode's standard error){}; no caution margin\n",
+               r.sampling, o.confirm,
+               o.confirm_without_profile ? "" : ", the transfer's profiled modes counting as measured");
   else
     fmt::print("sampling: {}; caution: {}% safety margin, {} standard deviations of the model's power uncertainty\n",
                r.sampling, util::format_number(o.safety_pct), util::format_number(o.sd_multiplier));
@@ -209,6 +212,9 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
                   "only, with the caution of --sd-multiplier/--safety-pct)")
       ->capture_default_str()
       ->check(CLI::Range(0, 1000));
+  cmd->add_flag("--confirm-without-profile", o->confirm_without_profile,
+                "--confirm: do not count the transfer's profiled modes as measured candidates (by default they may be "
+                "the answer and correct the predictions near them, at no measurement)");
   cmd->add_option("--seed", o->seed, "Seed for the samples and training")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
   cmd->add_flag("--per-budget", o->per_budget, "Also print recommendation quality per budget");

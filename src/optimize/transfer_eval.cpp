@@ -294,10 +294,23 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
         }
         cell.mape_time_pct.push_back(100.0 * et / static_cast<double>(truth.modes.size()));
         cell.mape_power_pct.push_back(100.0 * ep / static_cast<double>(truth.modes.size()));
+        // The confirmation may also answer with a mode of the transfer's own profile (measured already, free).
+        ConfirmOptions confirm_b = confirm;
+        if (opt.confirm_uses_profile && opt.confirm.measurements > 0) {
+          std::map<size_t, std::pair<MeasuredPoint, int>> sum;
+          for (const auto& r : rows) {
+            auto& e = sum[index_of.at(r.mode)];
+            e.first.time_ms += r.time_ms;
+            e.first.power_w += r.power_w;
+            ++e.second;
+          }
+          for (const auto& [i, e] : sum)
+            confirm_b.known.push_back({i, MeasuredPoint{e.first.time_ms / e.second, e.first.power_w / e.second}});
+        }
         for (size_t b = 0; b < res.budgets_w.size(); ++b) {
           std::optional<size_t> pick;
           if (opt.confirm.measurements > 0) {
-            auto c = confirm_recommendation(truth.modes, p, res.budgets_w[b], Objective::time, remeasure, confirm);
+            auto c = confirm_recommendation(truth.modes, p, res.budgets_w[b], Objective::time, remeasure, confirm_b);
             if (c) {
               pick = c->index;
               confirm_measurements += static_cast<double>(c->profiled.size());

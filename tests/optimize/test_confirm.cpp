@@ -1,4 +1,5 @@
 #include "modewise/optimize/confirm.h"
+#include "modewise/util/error.h"
 
 #include <gtest/gtest.h>
 
@@ -107,6 +108,42 @@ TEST(Confirm, EnergyObjectiveUsesMeasuredEnergy) {
   ASSERT_TRUE(r.has_value());
   for (size_t k = 0; k < r->measurements.size(); ++k)
     EXPECT_GE(r->measurements[k].energy_j(), r->measured.energy_j() - 1e-12);
+}
+
+TEST(Confirm, KnownMeasurementsAreFreeCandidatesAndCorrectNearbyPredictions) {
+  Landscape l;
+  predict::Predictions pred = l.predictions(1, 0.92);  // power 8% low everywhere
+  const double budget = 11.0;
+  const size_t best = l.true_best(budget);
+  // the true optimum was measured already (e.g. by the profile the model came from): no need to profile it again
+  ConfirmOptions o;
+  o.measurements = 3;
+  o.known = {{best, l.truth[best]}, {best + 4, l.truth[best + 4]}};
+  std::vector<PowerMode> profiled;
+  MeasureFn exact = l.exact();
+  MeasureFn measure = [&](const PowerMode& m) {
+    profiled.push_back(m);
+    return exact(m);
+  };
+  auto r = confirm_recommendation(l.modes, pred, budget, Objective::time, measure, o);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->index, best);
+  EXPECT_DOUBLE_EQ(r->measured.power_w, l.truth[best].power_w);
+  EXPECT_EQ(r->profiled.size(), profiled.size());
+  for (const auto& m : profiled) {  // never profiles a known mode again
+    EXPECT_NE(m, l.modes[best]);
+    EXPECT_NE(m, l.modes[best + 4]);
+  }
+  // the power ratio measured at the known modes corrects the 8% bias, so nothing above the optimum looks feasible
+  EXPECT_TRUE(profiled.empty()) << profiled.size() << " modes profiled";
+  // without known modes the same search has to profile
+  o.known.clear();
+  auto plain = confirm_recommendation(l.modes, pred, budget, Objective::time, measure, o);
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(profiled.empty());
+  // an index out of range is an error, not a crash
+  o.known = {{l.modes.size(), MeasuredPoint{1, 1}}};
+  EXPECT_THROW(confirm_recommendation(l.modes, pred, budget, Objective::time, measure, o), Error);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "modewise/device/power_mode.h"
@@ -30,6 +31,10 @@ struct ConfirmOptions {
   double power_explore = 0.01;
   // A measured power within budget x (1 + tolerance) counts as within the budget (0 = strict).
   double tolerance = 0;
+  // Modes already measured before the confirmation (e.g. the profile the model was transferred from): index into
+  // the candidate modes and its measurement. They are never profiled again, correct the predictions near them like
+  // profiled modes, and may be the answer (then `profiled` does not include them); they cost no measurement.
+  std::vector<std::pair<size_t, MeasuredPoint>> known;
 };
 
 struct ConfirmedRecommendation {

@@ -43,6 +43,9 @@ struct TransferEvalOptions {
     c.measurements = 0;
     return c;
   }();
+  // With confirmation: the modes of the transfer's profile (their rows of NEW, as measured) count as measured
+  // already (ConfirmOptions::known), as `recommend --confirm` after a profile would use them.
+  bool confirm_uses_profile = true;
   // A violation "beyond the noise": true power > budget x (1 + this). Negative: NEW's measurement noise, the
   // median of power_sd_w / power_w over its rows (1% when the file has no power_sd_w).
   double violation_tolerance = -1;
