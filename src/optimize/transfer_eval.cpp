@@ -295,17 +295,15 @@ TransferEvalResult evaluate_transfer(const device::DeviceSpec& ref_spec, const p
         cell.mape_time_pct.push_back(100.0 * et / static_cast<double>(truth.modes.size()));
         cell.mape_power_pct.push_back(100.0 * ep / static_cast<double>(truth.modes.size()));
         // The confirmation may also answer with a mode of the transfer's own profile (measured already, free).
+        // Its "measurement" there is, like a confirmation's, NEW's value with fresh noise of its standard error
+        // (NEW's row itself is what the recommendation is judged on).
         ConfirmOptions confirm_b = confirm;
         if (opt.confirm_uses_profile && opt.confirm.measurements > 0) {
-          std::map<size_t, std::pair<MeasuredPoint, int>> sum;
+          std::set<size_t> seen;
           for (const auto& r : rows) {
-            auto& e = sum[index_of.at(r.mode)];
-            e.first.time_ms += r.time_ms;
-            e.first.power_w += r.power_w;
-            ++e.second;
+            size_t i = index_of.at(r.mode);
+            if (seen.insert(i).second) confirm_b.known.push_back({i, remeasure(r.mode)});
           }
-          for (const auto& [i, e] : sum)
-            confirm_b.known.push_back({i, MeasuredPoint{e.first.time_ms / e.second, e.first.power_w / e.second}});
         }
         for (size_t b = 0; b < res.budgets_w.size(); ++b) {
           std::optional<size_t> pick;
