@@ -28,6 +28,8 @@ struct EvalCoschedOptions {
   double safety_z = cosched::kDefaultSafetyZ;
   int gmd_repeats = cosched::kDefaultGmdRepeats;
   int als_repeats = cosched::PlannerOptions{}.als_repeats;
+  int smooth_min_modes = cosched::kDefaultSmoothMinModes;
+  double als_safety_z = cosched::kDefaultAlsSafetyZ;
   int threads = 2;
   uint64_t seed = 1;
   bool json = false;
@@ -69,6 +71,8 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
   e.planner.safety_z = o.safety_z;
   e.planner.gmd_repeats = o.gmd_repeats;
   e.planner.als_repeats = o.als_repeats;
+  e.planner.smooth_min_modes = o.smooth_min_modes;
+  e.planner.als_safety_z = o.als_safety_z;
   e.planner.seed = o.seed;
   e.threads = std::max(1, o.threads);
 
@@ -158,7 +162,7 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
   cmd->add_option("--train-batch-size", o->train_batch_size, "Training minibatch size")->capture_default_str()
       ->check(CLI::Range(1, 65536));
   cmd->add_option("--noise-pct", o->noise_pct, "Measurement noise of profiling (relative sd, %)")->capture_default_str();
-  cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in propagated noise sds")->capture_default_str()
+  cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in propagated noise sds (GMD, random, exhaustive)")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--gmd-repeats", o->gmd_repeats,
                   "With noise: measurements of GMD's 15 that re-measure its candidate answer")
@@ -168,6 +172,14 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
                   "With noise: measurements of ALS's per-answer 10 that re-measure its candidate answer")
       ->capture_default_str()
       ->check(CLI::Range(0, 10));
+  cmd->add_option("--als-safety-z", o->als_safety_z, "ALS's safety margin, in propagated (smoothed) noise sds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--smooth-min-modes", o->smooth_min_modes,
+                  "With noise: smooth the measured modes' values with a surrogate fitted on all of them once at "
+                  "least this many modes are measured (0: off, raw measurements)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
   cmd->add_option("--threads", o->threads, "Worker threads (pairs run in parallel)")->capture_default_str()
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--seed", o->seed, "Seed (noise, sampling)")->capture_default_str();

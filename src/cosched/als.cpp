@@ -163,6 +163,7 @@ void AlsPlanner::profile() {
     model.predict_all(mean, sd_all);
     for (size_t i : lat.available_indices()) predicted_[i] = Surrogate::from_log_targets(mean.row(i).transpose());
   }
+  shared_estimates_ = estimate_measured(oracle_, margins_);
   // Pareto-optimal profiled modes.
   pareto_.clear();
   auto dominates = [](const ModeProfile& a, const ModeProfile& b) {
@@ -188,7 +189,9 @@ void AlsPlanner::profile() {
 }
 
 Plan AlsPlanner::answer(const Budget& budget) const {
-  Plan plan = plan_from_measured(oracle_, budget, margins_);
+  Plan plan = shared_estimates_.empty() ? plan_from_measured(oracle_, budget, margins_)
+                                         : plan_from_estimates(oracle_, shared_estimates_, budget,
+                                                               margins_.none() ? 0.0 : margins_.z);
   const bool noisy = !margins_.none();
   const int budget_left = std::min(options_.refine_modes, options_.max_modes - oracle_.measurements());
   const int repeats = noisy ? std::min(budget_left, std::max(0, options_.repeats)) : 0;

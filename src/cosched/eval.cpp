@@ -115,7 +115,7 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
     box.power_lo_w = std::min(box.power_lo_w, c.budget.power_w), box.power_hi_w = std::max(box.power_hi_w, c.budget.power_w);
   }
 
-  const Margins margins = margins_for(noise, o.planner.safety_z);
+  const Margins margins = margins_for(noise, o.planner.safety_z, o.planner.smooth_min_modes);
   for (size_t s = 0; s < o.strategies.size(); ++s) {
     const Strategy strategy = o.strategies[s];
     Acc& acc = res.acc[s];
@@ -133,16 +133,20 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
         ao.max_modes = o.planner.als_max_modes;
         ao.repeats = o.planner.als_repeats;
         ao.seed = mix(o.planner.seed, pair_index);
-        als = std::make_unique<AlsPlanner>(*shared, scenarios_in_box(box, o.als_scenarios, ao.seed), ao, margins);
+        als = std::make_unique<AlsPlanner>(*shared, scenarios_in_box(box, o.als_scenarios, ao.seed), ao,
+                                           margins_for(noise, o.planner.als_safety_z, o.planner.smooth_min_modes));
         als->profile();
       }
       if (strategy == Strategy::powertrain)
         pt = std::make_unique<PowertrainPlanner>(*shared, o.planner.powertrain_modes, mix(o.planner.seed, pair_index));
     }
+    std::vector<ModeEstimate> exhaustive_estimates;  // the same for every budget: computed once
+    if (strategy == Strategy::exhaustive) exhaustive_estimates = estimate_measured(*shared, margins);
     for (size_t ci = 0; ci < configs.size(); ++ci) {
       const Config& c = configs[ci];
       Plan p;
-      if (strategy == Strategy::exhaustive) p = plan_from_measured(*shared, c.budget, margins);
+      if (strategy == Strategy::exhaustive)
+        p = plan_from_estimates(*shared, exhaustive_estimates, c.budget, margins.none() ? 0.0 : margins.z);
       else if (strategy == Strategy::als) p = als->answer(c.budget);
       else if (strategy == Strategy::powertrain) p = pt->answer(c.budget);
       else {

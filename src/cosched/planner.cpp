@@ -4,9 +4,13 @@
 #include <cmath>
 #include <random>
 
+#include <Eigen/Core>
+
 #include "cosched/plan_util.h"
+#include "cosched/smooth.h"
 #include "modewise/cosched/als.h"
 #include "modewise/cosched/powertrain.h"
+#include "modewise/cosched/surrogate.h"
 #include "modewise/util/error.h"
 
 namespace modewise::cosched {
@@ -24,7 +28,9 @@ Strategy parse_strategy(const std::string& name) {
 
 std::string to_string(Strategy s) { return strategy_names()[static_cast<int>(s)]; }
 
-Margins margins_for(const NoiseModel& noise, double z) { return {z, noise.time_rel_sd, noise.power_rel_sd}; }
+Margins margins_for(const NoiseModel& noise, double z, int smooth_min_modes) {
+  return {z, noise.time_rel_sd, noise.power_rel_sd, smooth_min_modes};
+}
 
 Margins Margins::averaged(int n) const {
   Margins m = *this;
@@ -32,15 +38,62 @@ Margins Margins::averaged(int n) const {
   return m;
 }
 
+std::pair<double, double> relative_margins(double z, const TaskPoint& train, const TaskPoint& infer,
+                                           const Outcome& out, double tt_sd, double tp_sd, double it_sd,
+                                           double ip_sd) {
+  if (z <= 0) return {0.0, 0.0};
+  const double lat_sd = std::hypot(tt_sd * train.time_ms, it_sd * infer.time_ms);
+  const double d = std::clamp(out.duty, 0.0, 1.0);
+  const double a = ip_sd * d * infer.power_w, b = tp_sd * (1 - d) * train.power_w;
+  const double c = it_sd * d * (infer.power_w - train.power_w);
+  const double pow_sd = std::sqrt(a * a + b * b + c * c);
+  return {out.latency_ms > 0 ? z * lat_sd / out.latency_ms : 0.0, out.power_w > 0 ? z * pow_sd / out.power_w : 0.0};
+}
+
 std::pair<double, double> relative_margins(const Margins& m, const TaskPoint& train, const TaskPoint& infer,
                                            const Outcome& out) {
   if (m.none()) return {0.0, 0.0};
-  const double lat_sd = m.time_rel_sd * std::hypot(train.time_ms, infer.time_ms);
-  const double d = std::clamp(out.duty, 0.0, 1.0);
-  const double a = m.power_rel_sd * d * infer.power_w, b = m.power_rel_sd * (1 - d) * train.power_w;
-  const double c = m.time_rel_sd * d * (infer.power_w - train.power_w);
-  const double pow_sd = std::sqrt(a * a + b * b + c * c);
-  return {out.latency_ms > 0 ? m.z * lat_sd / out.latency_ms : 0.0, out.power_w > 0 ? m.z * pow_sd / out.power_w : 0.0};
+  return relative_margins(m.z, train, infer, out, m.time_rel_sd, m.power_rel_sd, m.time_rel_sd, m.power_rel_sd);
+}
+
+std::vector<ModeEstimate> estimate_measured(const ProfileOracle& oracle, const Margins& margins, int extra) {
+  const auto& measured = oracle.measured_modes();
+  const Eigen::Index n = static_cast<Eigen::Index>(measured.size());
+  std::vector<ModeEstimate> est(measured.size());
+  if (n == 0) return est;
+  const Eigen::Index T = static_cast<Eigen::Index>(2 + 2 * oracle.workloads().infer_batch_sizes.size());
+  const bool noisy = !margins.none();
+  auto noise_sd = [&](Eigen::Index t) { return t % 2 == 0 ? margins.time_rel_sd : margins.power_rel_sd; };
+  for (Eigen::Index r = 0; r < n; ++r) {
+    est[r].mode_index = measured[r];
+    est[r].profile = *oracle.find(measured[r]);
+    est[r].rel_sd.assign(T, 0.0);
+    if (noisy)
+      for (Eigen::Index t = 0; t < T; ++t)
+        est[r].rel_sd[t] = noise_sd(t) / std::sqrt(double(oracle.times_measured(measured[r]) + extra));
+  }
+  if (!noisy || margins.smooth_min_modes <= 0 || n < std::max(3, margins.smooth_min_modes)) return est;
+
+  Eigen::MatrixXd y(n, T), nv(n, T), prior(n, T), mean_all, sd_all, post_mean, post_var;
+  for (Eigen::Index r = 0; r < n; ++r) {
+    y.row(r) = Surrogate::log_targets(est[r].profile).transpose();
+    for (Eigen::Index t = 0; t < T; ++t) nv(r, t) = std::pow(noise_sd(t), 2) / oracle.times_measured(measured[r]);
+  }
+  // The parametric trend (the surrogate's ridge fit), then a GP on what it leaves (detail::gp_smooth).
+  Surrogate model(oracle.lattice());
+  model.fit(measured, y);
+  model.predict_all(mean_all, sd_all);
+  for (Eigen::Index r = 0; r < n; ++r) prior.row(r) = mean_all.row(static_cast<Eigen::Index>(measured[r]));
+  detail::gp_smooth(oracle.lattice(), measured, y, nv, prior, post_mean, post_var);
+  for (Eigen::Index r = 0; r < n; ++r)
+    for (Eigen::Index t = 0; t < T; ++t) {
+      double v = post_var(r, t);
+      if (extra > 0) v = 1.0 / (1.0 / v + extra / std::pow(noise_sd(t), 2));
+      est[r].rel_sd[t] = std::sqrt(v);
+    }
+  y = post_mean;
+  for (Eigen::Index r = 0; r < n; ++r) est[r].profile = Surrogate::from_log_targets(y.row(r).transpose());
+  return est;
 }
 
 bool better(const Choice& a, bool af, const Choice& b, bool bf, const Budget& budget) {
@@ -83,39 +136,82 @@ Plan make_plan(const ProfileOracle& oracle, const Choice& c, bool feasible, cons
 
 }  // namespace detail
 
-Plan plan_from_measured(const ProfileOracle& oracle, const Budget& budget, const Margins& margins) {
-  MW_CHECK(oracle.profiled_modes() > 0);
+namespace {
+
+// best_at_mode with a relative sd per value (ModeEstimate).
+Choice best_at_estimate(const ModeEstimate& e, const Workloads& w, const Budget& budget, double z, bool* feasible) {
   Choice best;
   bool best_ok = false, any = false;
-  for (size_t i : oracle.measured_modes()) {
-    bool ok;
-    Choice c = best_at_mode(*oracle.find(i), i, oracle.workloads(), budget, margins.averaged(oracle.times_measured(i)),
-                            &ok);
+  const ModeProfile& p = e.profile;
+  for (size_t k = 0; k < w.infer_batch_sizes.size(); ++k) {
+    Choice c;
+    c.mode_index = e.mode_index;
+    c.batch_slot = k;
+    c.outcome = evaluate(p.train, p.infer[k], w.train_batch_size, w.infer_batch_sizes[k], budget.arrival_rate_per_s);
+    const auto [lat_margin, pow_margin] = relative_margins(z, p.train, p.infer[k], c.outcome, e.rel_sd[0], e.rel_sd[1],
+                                                           e.rel_sd[2 + 2 * k], e.rel_sd[3 + 2 * k]);
+    c.violation = check(c.outcome, budget, lat_margin, pow_margin);
+    const bool ok = c.violation.ok();
     if (!any || better(c, ok, best, best_ok, budget)) best = c, best_ok = ok, any = true;
   }
+  *feasible = best_ok;
+  return best;
+}
+
+const ModeEstimate* best_estimate(const std::vector<ModeEstimate>& est, const Workloads& w, const Budget& budget,
+                                  double z, Choice* best, bool* best_ok) {
+  const ModeEstimate* at = nullptr;
+  for (const ModeEstimate& e : est) {
+    bool ok;
+    Choice c = best_at_estimate(e, w, budget, z, &ok);
+    if (!at || better(c, ok, *best, *best_ok, budget)) *best = c, *best_ok = ok, at = &e;
+  }
+  return at;
+}
+
+}  // namespace
+
+Plan plan_from_estimates(const ProfileOracle& oracle, const std::vector<ModeEstimate>& est, const Budget& budget,
+                         double z) {
+  MW_CHECK(!est.empty());
+  Choice best;
+  bool best_ok = false;
+  best_estimate(est, oracle.workloads(), budget, z, &best, &best_ok);
   return detail::make_plan(oracle, best, best_ok, budget);
+}
+
+Plan plan_from_measured(const ProfileOracle& oracle, const Budget& budget, const Margins& margins) {
+  MW_CHECK(oracle.profiled_modes() > 0);
+  return plan_from_estimates(oracle, estimate_measured(oracle, margins), budget, margins.none() ? 0.0 : margins.z);
 }
 
 Plan confirm_by_remeasuring(ProfileOracle& oracle, const Budget& budget, const Margins& margins, int repeats) {
   if (!margins.none() && oracle.profiled_modes() > 0) {
-    const double rel_sd = std::max(margins.time_rel_sd, margins.power_rel_sd);
     for (int r = 0; r < repeats; ++r) {
       Choice best;
-      bool best_ok = false, any = false;
-      for (size_t i : oracle.measured_modes()) {
-        bool ok;
-        Choice c = best_at_mode(*oracle.find(i), i, oracle.workloads(), budget,
-                                margins.averaged(oracle.times_measured(i) + 1), &ok);
-        if (!any || better(c, ok, best, best_ok, budget)) best = c, best_ok = ok, any = true;
-      }
+      bool best_ok = false;
+      const std::vector<ModeEstimate> now = estimate_measured(oracle, margins);
+      std::vector<ModeEstimate> one_more = now;  // the sds after one more measurement of each mode
+      for (ModeEstimate& e : one_more)
+        for (size_t t = 0; t < e.rel_sd.size(); ++t) {
+          const double noise = t % 2 == 0 ? margins.time_rel_sd : margins.power_rel_sd;
+          if (noise > 0 && e.rel_sd[t] > 0)
+            e.rel_sd[t] = 1.0 / std::sqrt(1.0 / (e.rel_sd[t] * e.rel_sd[t]) + 1.0 / (noise * noise));
+        }
+      best_estimate(one_more, oracle.workloads(), budget, margins.z, &best, &best_ok);
       if (!best_ok) {
         // Nothing would be feasible even with one more measurement: re-measure the nearest miss only when its
-        // measured values (no margin) miss by less than two noise sds, i.e. a lower draw could make it feasible.
-        const ModeProfile& p = *oracle.find(best.mode_index);
+        // estimated values (no margin) miss by less than two of their sds, i.e. a lower draw could make it feasible.
+        const ModeEstimate* e = nullptr;
+        for (const ModeEstimate& x : now)
+          if (x.mode_index == best.mode_index) e = &x;
+        MW_CHECK(e != nullptr);
+        const ModeProfile& p = e->profile;
         const Outcome o = evaluate(p.train, p.infer[best.batch_slot], oracle.workloads().train_batch_size,
                                    oracle.workloads().infer_batch_sizes[best.batch_slot], budget.arrival_rate_per_s);
         const double miss = check(o, budget).worst_relative(budget);
-        if (!(miss < 2 * rel_sd / std::sqrt(double(oracle.times_measured(best.mode_index))))) break;
+        const double sd = *std::max_element(e->rel_sd.begin(), e->rel_sd.end());
+        if (!(miss < 2 * sd)) break;
       }
       oracle.remeasure(best.mode_index);
     }
@@ -139,7 +235,7 @@ Plan plan_random(ProfileOracle& oracle, const Budget& budget, int modes, uint64_
 
 Plan plan(Strategy s, ProfileOracle& oracle, const Budget& budget, const PlannerOptions& o) {
   validate_budget(budget);
-  const Margins m = margins_for(oracle.noise(), o.safety_z);
+  const Margins m = margins_for(oracle.noise(), o.safety_z, o.smooth_min_modes);
   switch (s) {
     case Strategy::exhaustive: return plan_exhaustive(oracle, budget, m);
     case Strategy::gmd: return plan_gmd(oracle, budget, o.gmd_max_modes, m, o.gmd_repeats);
@@ -149,7 +245,8 @@ Plan plan(Strategy s, ProfileOracle& oracle, const Budget& budget, const Planner
       ao.max_modes = o.als_max_modes;
       ao.repeats = o.als_repeats;
       ao.seed = o.seed;
-      AlsPlanner als(oracle, scenarios_around(budget, ao.scenarios, o.seed), ao, m);
+      AlsPlanner als(oracle, scenarios_around(budget, ao.scenarios, o.seed), ao,
+                     margins_for(oracle.noise(), o.als_safety_z, o.smooth_min_modes));
       als.profile();
       return als.answer(budget);
     }

@@ -1,5 +1,6 @@
 #include "modewise/cosched/surrogate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -94,6 +95,21 @@ void Surrogate::fit(const std::vector<size_t>& modes, const Eigen::MatrixXd& y) 
   loo_rmse_ = best_loo;
   coef_ = std::move(best_coef);
   inv_ = std::move(best_inv);
+}
+
+void Surrogate::loo_predictions(const std::vector<size_t>& modes, const Eigen::MatrixXd& y, Eigen::MatrixXd& pred,
+                                Eigen::VectorXd& leverage) const {
+  const Eigen::Index n = static_cast<Eigen::Index>(modes.size());
+  MW_CHECK(y.rows() == n && coef_.rows() == phi_.cols());
+  pred.resize(n, y.cols());
+  leverage.resize(n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const auto x = phi_.row(static_cast<Eigen::Index>(modes[i]));
+    const double h = std::clamp((x * inv_).dot(x), 0.0, 1.0 - 1e-6);
+    leverage[i] = h;
+    // y_i - loo residual, with loo residual = residual / (1 - h)
+    pred.row(i) = y.row(i) - (y.row(i) - x * coef_) / (1.0 - h);
+  }
 }
 
 // Predictive sd: the LOO error scaled by the point's distance from the data, sqrt(1 + x' A^-1 x).

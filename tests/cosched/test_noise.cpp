@@ -135,4 +135,43 @@ TEST(CoschedNoise, AlsStaysWithin50MeasurementsAndMeetsNoisyBudgets) {
   EXPECT_GE(s.rel, 0.95);
 }
 
+TEST(CoschedNoise, SmoothingEstimatesMeasuredModesBetterThanOneMeasurement) {
+  // estimate_measured with smoothing on: every value of 60 noisy modes is closer to the truth on average than
+  // its single measurement, and its reported sd is below the noise sd; without smoothing: the measurement.
+  Problem f;
+  const NoiseModel noise{0.02, 0.02, 21};
+  ProfileOracle o = f.oracle(noise);
+  std::vector<size_t> idx = f.lat.available_indices();
+  for (size_t k = 0; k < idx.size() && o.profiled_modes() < 60; k += 3) o.measure(idx[k]);
+  const std::vector<ModeEstimate> raw = estimate_measured(o, margins_for(noise, 1.0, 0));
+  const std::vector<ModeEstimate> smooth = estimate_measured(o, margins_for(noise, 1.0, 30));
+  ASSERT_EQ(raw.size(), smooth.size());
+  double err_raw = 0, err_smooth = 0, sd_max = 0;
+  size_t n = 0;
+  for (size_t r = 0; r < raw.size(); ++r) {
+    const ModeProfile& truth = (*f.table)[raw[r].mode_index];
+    EXPECT_DOUBLE_EQ(raw[r].profile.train.time_ms, o.find(raw[r].mode_index)->train.time_ms);
+    EXPECT_DOUBLE_EQ(raw[r].rel_sd[0], 0.02);
+    auto add = [&](double est_raw, double est_smooth, double t) {
+      err_raw += std::pow(std::log(est_raw / t), 2), err_smooth += std::pow(std::log(est_smooth / t), 2), ++n;
+    };
+    add(raw[r].profile.train.time_ms, smooth[r].profile.train.time_ms, truth.train.time_ms);
+    add(raw[r].profile.train.power_w, smooth[r].profile.train.power_w, truth.train.power_w);
+    for (size_t k = 0; k < truth.infer.size(); ++k) {
+      add(raw[r].profile.infer[k].time_ms, smooth[r].profile.infer[k].time_ms, truth.infer[k].time_ms);
+      add(raw[r].profile.infer[k].power_w, smooth[r].profile.infer[k].power_w, truth.infer[k].power_w);
+    }
+    for (double sd : smooth[r].rel_sd) sd_max = std::max(sd_max, sd);
+  }
+  EXPECT_LT(std::sqrt(err_smooth / n), 0.8 * std::sqrt(err_raw / n));
+  EXPECT_LE(sd_max, 0.02 + 1e-12);
+  // a noise-free oracle is never smoothed
+  ProfileOracle exact = f.oracle();
+  for (size_t k = 0; k < 40; ++k) exact.measure(idx[k]);
+  for (const ModeEstimate& e : estimate_measured(exact, margins_for({}, 1.0, 30))) {
+    EXPECT_DOUBLE_EQ(e.profile.train.power_w, (*f.table)[e.mode_index].train.power_w);
+    EXPECT_DOUBLE_EQ(e.rel_sd[0], 0.0);
+  }
+}
+
 }  // namespace

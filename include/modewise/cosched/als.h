@@ -50,6 +50,7 @@ class AlsPlanner {
   Margins margins_;
   std::vector<size_t> pareto_;
   ProfileTable predicted_;  // final surrogate mean at every available lattice point
+  std::vector<ModeEstimate> shared_estimates_;  // estimate_measured of the shared modes (the same for every budget)
 };
 
 }  // namespace modewise::cosched

@@ -32,6 +32,13 @@ std::vector<std::string> strategy_names();
 inline constexpr double kDefaultSafetyZ = 1.0;
 // With noise, measurements of GMD's budget (15) kept for re-measuring its candidate answer.
 inline constexpr int kDefaultGmdRepeats = 2;
+// With noise, smooth the measured modes' values once at least this many modes are measured (Margins,
+// estimate_measured). Off (0) by default: an opt-in experiment (docs/COSCHED.md, "Noisy profiling": on the
+// emulator, 30 with ALS at z = 2 gains ~1 point of ALS throughput at the same budgets met, costs ~25x the
+// planning CPU, and does worse on the synthetic test problem).
+inline constexpr int kDefaultSmoothMinModes = 0;
+// ALS's safety margin in propagated sds (the same as kDefaultSafetyZ unless smoothing is on; 2 with it).
+inline constexpr double kDefaultAlsSafetyZ = 1.0;
 
 struct PlannerOptions {
   int gmd_max_modes = 15;  // measurements (distinct modes + re-measurements)
@@ -41,6 +48,8 @@ struct PlannerOptions {
   int random_modes = 15;      // profiling budget of the random baseline
   int powertrain_modes = 50;  // profiled modes the PowerTrain-style predictor learns from
   double safety_z = kDefaultSafetyZ;  // margin in propagated measurement sds (noisy oracles only)
+  int smooth_min_modes = kDefaultSmoothMinModes;  // smoothing of measured modes (Margins), 0: off
+  double als_safety_z = kDefaultAlsSafetyZ;       // ALS's margin (its answers are smoothed: smaller sds)
   uint64_t seed = 1;
 };
 
@@ -72,14 +81,37 @@ struct Plan {
 struct Margins {
   double z = 0;
   double time_rel_sd = 0, power_rel_sd = 0;
+  // Smoothing (estimate_measured): with at least this many measured modes, a measured mode's values combine its
+  // measurement with the surrogate's prediction from the other measured modes; 0: off (raw measurements).
+  int smooth_min_modes = 0;
   bool none() const { return z <= 0 || (time_rel_sd <= 0 && power_rel_sd <= 0); }
   // For values averaged over n measurements (ProfileOracle::remeasure): the sds divided by sqrt(n).
   Margins averaged(int n) const;
 };
-Margins margins_for(const NoiseModel& noise, double z);
+Margins margins_for(const NoiseModel& noise, double z, int smooth_min_modes = kDefaultSmoothMinModes);
 // The relative margins (latency_margin, power_margin of model.h's check()) of one outcome.
 std::pair<double, double> relative_margins(const Margins& m, const TaskPoint& train, const TaskPoint& infer,
                                            const Outcome& outcome);
+// The same with a relative sd per value: training time and power, inference time and power.
+std::pair<double, double> relative_margins(double z, const TaskPoint& train, const TaskPoint& infer,
+                                           const Outcome& outcome, double train_time_sd, double train_power_sd,
+                                           double infer_time_sd, double infer_power_sd);
+
+// What a planner believes about a measured mode: its values and the relative sd of each, in the order of
+// Surrogate::log_targets (training time, training power, then per batch size inference time and power).
+struct ModeEstimate {
+  size_t mode_index = 0;
+  ModeProfile profile;
+  std::vector<double> rel_sd;
+};
+// Estimates of every measured mode (in measurement order). Without smoothing (noise-free oracle, or fewer than
+// margins.smooth_min_modes measured modes): the measured values (means of repeats), sd = noise sd / sqrt(n).
+// With smoothing: the surrogate (surrogate.h) is fitted on all measured modes in log space; each value is the
+// inverse-variance weighted mean of its measurement (variance sd^2/n) and its leave-one-out prediction from the
+// other modes (variance: the LOO error variance not explained by the noise, at least the fit's own estimation
+// variance), with the combined sd. `extra` pretends every mode was measured `extra` more times (for deciding
+// which mode a re-measurement helps).
+std::vector<ModeEstimate> estimate_measured(const ProfileOracle& oracle, const Margins& margins, int extra = 0);
 
 // The best choice at one profiled mode: feasible with the highest throughput, else the nearest miss
 // (smallest worst relative violation). `feasible` tells which.
@@ -90,7 +122,11 @@ bool better(const Choice& a, bool a_feasible, const Choice& b, bool b_feasible, 
 
 // The best choice over every mode the oracle has measured (at least one); each mode's margins shrink with the
 // number of times it was measured (Margins::averaged).
+// With noise the values are estimate_measured's (smoothed when margins.smooth_min_modes allows).
 Plan plan_from_measured(const ProfileOracle& oracle, const Budget& budget, const Margins& margins);
+// The same from precomputed estimates (estimate_measured of the same oracle; reused across budgets).
+Plan plan_from_estimates(const ProfileOracle& oracle, const std::vector<ModeEstimate>& estimates,
+                         const Budget& budget, double z);
 
 // With noise: spend up to `repeats` measurements re-measuring the answer. Each step re-measures the mode of the
 // best choice that would be feasible with one more measurement's margin (the candidate answer, so a lucky

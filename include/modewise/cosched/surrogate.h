@@ -28,6 +28,10 @@ class Surrogate {
   void predict(size_t mode, Eigen::VectorXd& mean, Eigen::VectorXd& sd) const;
   // The same at every lattice point (lattice size x targets).
   void predict_all(Eigen::MatrixXd& mean, Eigen::MatrixXd& sd) const;
+  // After fit(): the leave-one-out prediction of every target at each profiled mode (rows as in fit's
+  // log_y: the fit without that mode, in closed form) and each mode's leverage (in [0, 1)).
+  void loo_predictions(const std::vector<size_t>& modes, const Eigen::MatrixXd& log_y, Eigen::MatrixXd& pred,
+                       Eigen::VectorXd& leverage) const;
   // Leave-one-out RMS error of each log target on the profiled modes.
   const Eigen::VectorXd& loo_rmse() const { return loo_rmse_; }
 
