@@ -1,10 +1,12 @@
 """Build the Python package `modewise` with the project's CMake (docs/PYTHON.md, "Install").
 
 `pip install --no-build-isolation .` runs this: build_ext configures CMake (Release, tests and benchmarks off,
-the Python package on) in build-pip/ and builds only the extension target modewise_core and the libraries it links,
-with one job per core; the .py files come from python/. Environment:
+the Python package and modewise.testing on) in build-pip/ and builds, with one job per core, the extension
+modewise._core, the test helpers of modewise.testing (the extension modewise._fake_sysfs and libfake-nvidia-ml.so)
+and the CLI `modewise`, which is shipped as modewise/bin/modewise and run by the console script `modewise`
+(modewise._cli); the .py files come from python/. Environment:
   MODEWISE_BUILD_DIR   reuse this CMake build tree (configured already, e.g. build/ after `make`): nothing is
-                       reconfigured, only the extension target is brought up to date
+                       reconfigured, only these targets are brought up to date
   MODEWISE_JOBS        parallel compile jobs (default: every core)
 """
 
@@ -38,18 +40,36 @@ class CMakeBuild(build_ext):
             self.announce("modewise: configuring CMake in %s" % build_dir, level=3)
             subprocess.check_call(["cmake", "-S", SOURCE_DIR, "-B", build_dir, "-DCMAKE_BUILD_TYPE=Release",
                                    "-DMODEWISE_WITH_PYTHON=ON", "-DMODEWISE_BUILD_TESTS=OFF",
-                                   "-DMODEWISE_WITH_BENCHMARK=OFF", "-DPython3_EXECUTABLE=" + sys.executable])
-        subprocess.check_call(["cmake", "--build", build_dir, "--target", ext.target, "-j", jobs])
+                                   "-DMODEWISE_WITH_BENCHMARK=OFF", "-DMODEWISE_PYTHON_TESTING=ON",
+                                   "-DPython3_EXECUTABLE=" + sys.executable])
+        # One build command for every target: the extensions, the fake NVML and the CLI share the libraries.
+        targets = [e.target for e in self.extensions] + ["modewise_python_fake_nvml", "modewise"]
+        if not getattr(self, "_modewise_built", False):
+            subprocess.check_call(["cmake", "--build", build_dir, "--target", *targets, "-j", jobs])
+            self._modewise_built = True
+        package_dir = os.path.join(build_dir, "python", "modewise")
+        name = ext.name.split(".")[-1]
         suffix = sysconfig.get_config_var("EXT_SUFFIX")
-        built = os.path.join(build_dir, "python", "modewise", "_core" + suffix)
+        built = os.path.join(package_dir, name + suffix)
         if not os.path.exists(built):
-            found = [f for f in os.listdir(os.path.join(build_dir, "python", "modewise")) if f.startswith("_core.")]
+            found = [f for f in os.listdir(package_dir) if f.startswith(name + ".")]
             raise RuntimeError("modewise: %s has no %s for this Python (%s); it has %s: the build tree was configured "
-                               "for another Python (Python3_EXECUTABLE)" % (build_dir, "_core" + suffix,
-                                                                            sys.executable, found or "none"))
+                               "for another Python (Python3_EXECUTABLE), or without MODEWISE_PYTHON_TESTING"
+                               % (build_dir, name + suffix, sys.executable, found or "none"))
         target = self.get_ext_fullpath(ext.name)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         shutil.copyfile(built, target)
+        if ext.name == "modewise._core":
+            self.copy_beside(target, os.path.join(package_dir, "libfake-nvidia-ml.so"), "libfake-nvidia-ml.so")
+            self.copy_beside(target, os.path.join(build_dir, "modewise"), os.path.join("bin", "modewise"))
+
+    def copy_beside(self, core, built, relative):
+        """Copy a built file into the package (beside modewise/_core), keeping its executable bit."""
+        if not os.path.exists(built):
+            raise RuntimeError("modewise: %s was not built" % built)
+        target = os.path.join(os.path.dirname(core), relative)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(built, target)
 
 
 os.makedirs(cmake_build_dir(), exist_ok=True)  # egg_base must exist before egg_info runs
@@ -59,7 +79,8 @@ setup(
     packages=["modewise"],
     py_modules=["modewise_probe"],
     package_data={"modewise": ["py.typed", "*.pyi"]},
-    ext_modules=[CMakeExtension("modewise._core", "modewise_core")],
+    ext_modules=[CMakeExtension("modewise._core", "modewise_core"),
+                 CMakeExtension("modewise._fake_sysfs", "modewise_fake_sysfs")],
     cmdclass={"build_ext": CMakeBuild},
     options={"build": {"build_base": os.path.join(cmake_build_dir(), "setuptools")},
              "egg_info": {"egg_base": cmake_build_dir()}},

@@ -1,10 +1,14 @@
 """Shared fixtures of the Python tests: the CLI (to compare answers), a model file, fake Jetson trees.
 
 Run from a build tree: PYTHONPATH=<build>/python MODEWISE_CLI=<build>/modewise /usr/bin/python3 -m pytest python/tests
-(ctest does exactly this: python/CMakeLists.txt). Without MODEWISE_CLI the tests look for build/modewise.
+(ctest does exactly this: python/CMakeLists.txt). In a venv after `pip install` nothing needs setting: the CLI is
+found as MODEWISE_CLI, else the installed package's bundled binary (modewise/bin/modewise), else `modewise` on PATH,
+else build/modewise; the fake Jetson trees come from modewise.testing (else a build tree's _modewise_fake_sysfs).
 """
 
+import importlib
 import os
+import shutil
 import subprocess
 import sys
 
@@ -14,8 +18,32 @@ SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__f
 
 
 def _cli_path():
-    path = os.environ.get("MODEWISE_CLI") or os.path.join(SOURCE_DIR, "build", "modewise")
-    return path if os.access(path, os.X_OK) else None
+    if os.environ.get("MODEWISE_CLI"):
+        candidates = [os.environ["MODEWISE_CLI"]]
+    else:
+        candidates = []
+        try:
+            from modewise import _cli
+            candidates.append(_cli.cli_path())
+        except ImportError:
+            pass
+        candidates += [shutil.which("modewise"), os.path.join(SOURCE_DIR, "build", "modewise")]
+    for path in candidates:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def fake_sysfs_module():
+    """modewise.testing (installed, or a build tree's python/modewise), else a build tree's older
+    _modewise_fake_sysfs; skips the test when neither imports."""
+    errors = []
+    for name in ("modewise.testing", "_modewise_fake_sysfs"):
+        try:
+            return importlib.import_module(name)
+        except ImportError as e:
+            errors.append("%s: %s" % (name, e))
+    pytest.skip("no fake Jetson trees (%s)" % "; ".join(errors))
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +51,7 @@ def cli(tmp_path_factory):
     """run(*args) -> CompletedProcess of the modewise CLI (text mode), with a private store."""
     path = _cli_path()
     if path is None:
-        pytest.skip("the modewise CLI is not built (set MODEWISE_CLI)")
+        pytest.skip("the modewise CLI is not built (set MODEWISE_CLI, or pip install the package)")
     env = dict(os.environ, MODEWISE_DB=str(tmp_path_factory.mktemp("db") / "cli.db"))
 
     def run(*args, check=True):
@@ -58,8 +86,7 @@ def transfer_file(cli, model_file):
 @pytest.fixture
 def fake_tree():
     """A fake AGX Orin (JetPack 6) sysfs tree, removed afterwards (tests/control/fake_sysfs.h)."""
-    fake_sysfs = pytest.importorskip("_modewise_fake_sysfs")
-    return fake_sysfs.FakeSysfs("orin_agx_jp6")
+    return fake_sysfs_module().FakeSysfs("orin_agx_jp6")
 
 
 def cli_error(result):

@@ -6,12 +6,13 @@ import os
 import pytest
 
 import modewise
+from conftest import fake_sysfs_module
 
 
 @pytest.fixture
 def fake_tree():
     """AGX Orin on JetPack 5 (tests/control/test_apply.cpp applies the same modes to it)."""
-    return pytest.importorskip("_modewise_fake_sysfs").FakeSysfs("orin_agx_jp5")
+    return fake_sysfs_module().FakeSysfs("orin_agx_jp5")
 
 
 def test_apply_sets_then_restores(fake_tree, tmp_path):

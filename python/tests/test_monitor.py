@@ -147,8 +147,14 @@ def test_end_window_releases_the_gil():
 def test_nvml_monitor_is_measured(monkeypatch):
     # tests/telemetry/fake_nvml: a stand-in libnvidia-ml whose GPU draws 123.456 W.
     fake = os.environ.get("MODEWISE_FAKE_NVML")
+    if not fake:
+        try:
+            from modewise import testing as modewise_testing
+            fake = modewise_testing.fake_nvml_library()
+        except (ImportError, modewise.Error):
+            pass
     if not fake or not os.path.exists(fake):
-        pytest.skip("no fake NVML library (MODEWISE_FAKE_NVML; ctest sets it)")
+        pytest.skip("no fake NVML library (MODEWISE_FAKE_NVML, or modewise.testing.fake_nvml_library())")
     monkeypatch.setenv("MODEWISE_NVML_LIBRARY", fake)
     with modewise.Monitor("nvml:0", interval_ms=5) as mon:
         assert mon.provenance == "measured"

@@ -1,5 +1,6 @@
-// _modewise_fake_sysfs: the C++ tests' fake Jetson sysfs trees (tests/control/fake_sysfs.h) for the Python tests.
-// Built only with the tests, never installed. A tree lives in a temporary directory removed when the object goes.
+// modewise._fake_sysfs: the C++ tests' fake Jetson sysfs trees (tests/control/fake_sysfs.h), behind modewise.testing.
+// Built with MODEWISE_PYTHON_TESTING (python/CMakeLists.txt) and installed by setup.py. A tree lives in a temporary
+// directory removed when the object goes.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -9,7 +10,7 @@ namespace py = pybind11;
 using modewise::testing::Board;
 using modewise::testing::FakeSysfs;
 
-PYBIND11_MODULE(_modewise_fake_sysfs, m) {
+PYBIND11_MODULE(_fake_sysfs, m) {
   m.doc() = "Fake Jetson sysfs trees for tests (tests/control/fake_sysfs.h)";
   py::class_<FakeSysfs>(m, "FakeSysfs")
       .def(py::init([](const std::string& board) {
