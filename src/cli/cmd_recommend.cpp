@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include "modewise/device/device_spec.h"
 #include "modewise/optimize/confirm.h"
 #include "modewise/optimize/recommend.h"
+#include "modewise/profile/profile.h"
 #include "modewise/profile/replay.h"
 #include "modewise/predict/model.h"
 #include "modewise/util/error.h"
@@ -44,6 +46,7 @@ struct RecommendCliOptions {
   int batch_size = 0;
   uint64_t seed = 1;
   double confirm_tolerance_pct = kDefaultConfirmTolerancePct;
+  std::string known;  // --known FILE.csv: modes measured already (the profile the model was transferred from)
 };
 
 struct Confirmation {
@@ -62,6 +65,8 @@ std::optional<Confirmation> open_confirmation(const RecommendCliOptions& o, cons
   if (o.confirm < 0) throw UsageError("--confirm: expected a number of modes to measure >= 0, found {}", o.confirm);
   check_int_range(o.confirm, "--confirm", 0, 1000);
   check_range(o.confirm_tolerance_pct, "--confirm-tolerance-pct", 0, 100);
+  if (!o.known.empty() && o.confirm == 0)
+    throw UsageError("--known {}: only used by --confirm K (it adds measured modes to the confirmation)", o.known);
   if (o.confirm == 0) return std::nullopt;
   const std::string& d = o.modes.device;
   if (d.empty())
@@ -137,6 +142,7 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
   std::optional<optimize::ConfirmedRecommendation> c;
   bool confirmed = false;
   std::string reason;
+  std::unordered_map<std::string, std::string> known_provenance;  // --known rows that are candidates, by mode key
   if (confirmation) {
     note_provenance(*confirmation->backend);
     std::vector<device::PowerMode> cmodes;
@@ -166,6 +172,23 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
     };
     optimize::ConfirmOptions co;
     co.measurements = o.confirm;
+    if (!o.known.empty()) {
+      // Rows of the confirmed workload (or of a file without workload columns) whose mode is a candidate.
+      profile::Profile known = profile::read_profile_csv(o.known);
+      std::unordered_map<std::string, size_t> index_of;
+      for (size_t i = 0; i < cmodes.size(); ++i) index_of.emplace(cmodes[i].key(), i);
+      for (const auto& row : known.rows) {
+        if (!row.workload.empty() && row.workload != confirmation->workload.workload) continue;
+        if (!row.task.empty() && row.task != confirmation->workload.task) continue;
+        auto it = index_of.find(row.mode.key());
+        if (it == index_of.end()) continue;
+        co.known.emplace_back(it->second, optimize::MeasuredPoint{row.time_ms, row.power_w});
+        known_provenance.emplace(row.mode.key(), row.provenance.empty() ? "unknown" : row.provenance);
+      }
+      info(fmt::format("--known {}: {} of its {} rows are candidate modes of {} {}; they count as measured", o.known,
+                       co.known.size(), known.rows.size(), confirmation->workload.workload,
+                       confirmation->workload.task));
+    }
     c = optimize::confirm_recommendation(cmodes, cp, o.power_w, objective, record, co);
     const double tol = o.confirm_tolerance_pct / 100.0;
     if (!c) {
@@ -217,7 +240,12 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
         nlohmann::json cj = point_json(c->mode, c->measured);
         cj["predicted_time_ms"] = c->predicted_time_ms;
         cj["predicted_power_w"] = c->predicted_power_w;
-        cj["provenance"] = confirmation->provenance;
+        auto kp = known_provenance.find(c->mode.key());
+        const bool from_known = kp != known_provenance.end() &&
+                                std::none_of(measured.begin(), measured.end(),
+                                             [&](const MeasuredMode& m) { return m.mode == c->mode; });
+        cj["provenance"] = from_known ? kp->second : confirmation->provenance;
+        cj["source"] = from_known ? "known" : "measured";  // --known profile, or measured by this confirmation
         j["confirmed_mode"] = cj;
       } else {
         j["confirmed_mode"] = nullptr;
@@ -230,6 +258,7 @@ void run_recommend(const RecommendCliOptions& o, const GlobalOptions& g) {
                            {"batch_size", confirmation->workload.batch_size},
                            {"max_modes", o.confirm},
                            {"modes_measured", measured.size()},
+                           {"known_modes", known_provenance.size()},
                            {"measurable_candidates", measurable},
                            {"same_mode_as_predicted", same_mode},
                            {"tolerance_pct", o.confirm_tolerance_pct},
@@ -320,6 +349,9 @@ Registrar reg(44, "recommend", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--batch-size", o->batch_size, "Minibatch size for --confirm (default: the model's)")
       ->check(CLI::Range(1, 65536));
   cmd->add_option("--seed", o->seed, "Seed of the emulator's measurement noise (sim:)")->capture_default_str();
+  cmd->add_option("--known", o->known,
+                  "With --confirm: a profile CSV of modes measured already (the profile the model was transferred "
+                  "from); they correct the predictions near them and may be the answer, at no measurement");
   cmd->add_option("--confirm-tolerance-pct", o->confirm_tolerance_pct,
                   "Confirmed: the measured answer is within the budget and its measured objective at most this many "
                   "percent worse than predicted")

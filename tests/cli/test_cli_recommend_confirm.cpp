@@ -2,6 +2,7 @@
 // reports every measured mode with its provenance, the measured answer and "confirmed"; and its usage errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 
@@ -126,6 +127,34 @@ TEST_F(CliRecommendConfirm, ReplayMeasuresOnlyTheFilesModesAtTheirRecordedValues
     EXPECT_TRUE(in_file) << m.dump();
   }
   expect_consistent(j, 20, 5);
+}
+
+// --known: the profile the model was transferred from counts as measured. Replaying that same file, every mode the
+// backend could measure is known already, so nothing is measured and the answer is a known row at its recorded values.
+TEST_F(CliRecommendConfirm, KnownProfileModesAreNotMeasuredAgainAndCanBeTheAnswer) {
+  auto r = run_cli(recommend("--device replay:" + q(dir / "new.csv") + " --power-w 20 --confirm 3 --known " +
+                             q(dir / "new.csv") + " --json"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json j = json::parse(r.out);
+  EXPECT_EQ(j["confirmation"]["known_modes"].get<size_t>(), 30u) << j.dump();
+  EXPECT_EQ(j["confirmation"]["modes_measured"].get<size_t>(), 0u) << j.dump();
+  EXPECT_TRUE(j["measured"].empty()) << j.dump();
+  const json& c = j["confirmed_mode"];
+  ASSERT_TRUE(c.is_object()) << j.dump();
+  EXPECT_EQ(c["source"], "known");
+  EXPECT_LE(c["power_w"].get<double>(), 20.0);
+  const auto recorded = modewise::profile::read_profile_csv((dir / "new.csv").string());
+  double best_ms = 1e300;
+  for (const auto& row : recorded.rows)
+    if (row.power_w <= 20.0) best_ms = std::min(best_ms, row.time_ms);
+  EXPECT_NEAR(c["time_ms"].get<double>(), best_ms, 1e-6 * best_ms) << "the best known mode within the budget";
+
+  auto no_confirm = run_cli(recommend("--power-w 20 --known " + q(dir / "new.csv")));
+  EXPECT_EQ(no_confirm.exit_code, 2) << no_confirm.err;
+  EXPECT_NE(no_confirm.err.find("--known"), std::string::npos) << no_confirm.err;
+  auto bad = run_cli(recommend("--device sim:orin-agx --power-w 20 --confirm 2 --known " + q(dir / "missing.csv")));
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("missing.csv"), std::string::npos) << bad.err;
 }
 
 TEST_F(CliRecommendConfirm, TextSaysWhatWasMeasuredAndWhetherItIsConfirmed) {
