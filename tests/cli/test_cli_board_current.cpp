@@ -151,7 +151,10 @@ TEST(CliBoardCurrent, ArgumentsAfterDoubleDashReachTheCommandByteForByte) {
   std::vector<std::string> args = {"[1, 2]", "a,b", "{x}", "--", "", "it's", "\"q\"", "-c", "--mode", "x y"};
   std::string cmd = "--sysfs-root " + fake.root() + " apply --mode maxn --state-dir " + state.path() +
                     " -- printf '<%s>'";
-  for (const auto& a : args) cmd += " " + quote(a);
+  for (const auto& a : args) {  // appended, not " " + quote(a): g++ 12 -Wrestrict false positive
+    cmd += ' ';
+    cmd += quote(a);
+  }
   auto r = cli(cmd);
   ASSERT_EQ(r.rc, 0) << r.err;
   std::string want;

@@ -17,7 +17,12 @@ using modewise::test::run_cli;
 using modewise::test::slurp;
 namespace fs = std::filesystem;
 
-std::string q(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string q(const fs::path& p) {  // appended, not operator+ of temporaries: g++ 12 -Wrestrict false positive
+  std::string s = "'";
+  s += p.string();
+  s += '\'';
+  return s;
+}
 
 size_t count_lines(const std::string& text) {
   size_t n = 0;

@@ -14,7 +14,12 @@ namespace {
 using modewise::test::run_cli;
 
 std::string fixture(const std::string& name) {
-  return "'" + std::string(MODEWISE_SOURCE_DIR) + "/tests/fixtures/onnx/" + name + "'";
+  std::string path = "'";  // appended, not operator+ of temporaries: g++ 12 -Wrestrict false positive
+  path += MODEWISE_SOURCE_DIR;
+  path += "/tests/fixtures/onnx/";
+  path += name;
+  path += '\'';
+  return path;
 }
 
 TEST(CliRoofline, AnalyzeResNet50Json) {
