@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_process.h"
 #include "control/fake_sysfs.h"
 
 using modewise::testing::Board;
@@ -58,31 +59,10 @@ Result cli(const std::string& args, const std::string& env = "", const std::stri
 pid_t spawn(const std::vector<std::string>& args, const TempDir& io) {
   std::filesystem::remove(io / "out");
   std::filesystem::remove(io / "err");
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open((io / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open((io / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    std::vector<std::string> full{MODEWISE_CLI};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  return modewise::test::spawn_cli_argv(args, io / "out", io / "err");
 }
 
-bool wait_for(const std::function<bool()>& cond, double seconds) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
+using modewise::test::wait_for;
 
 std::string fixture(const std::string& rel) { return std::string(MODEWISE_SOURCE_DIR) + "/tests/fixtures/" + rel; }
 

@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cli_process.h"
 #include "control/fake_sysfs.h"
 #include "modewise/telemetry/prometheus.h"
 #include "telemetry/test_prometheus_http.h"
@@ -34,33 +35,10 @@ std::string slurp(const std::string& path) {
 
 // The CLI in the background (argv, no shell), stdout and stderr to files in `io`.
 pid_t spawn(const std::vector<std::string>& args, const TempDir& io) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int out = ::open((io / "out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int err = ::open((io / "err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int in = ::open("/dev/null", O_RDONLY);
-    ::dup2(out, 1);
-    ::dup2(err, 2);
-    ::dup2(in, 0);
-    std::vector<std::string> full{MODEWISE_CLI};
-    full.insert(full.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : full) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
+  return modewise::test::spawn_cli_argv(args, io / "out", io / "err");
 }
 
-bool wait_for(const std::function<bool()>& cond, double seconds) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
+using modewise::test::wait_for;
 
 // Exit status of a child, waiting at most `seconds` (then SIGKILL and -1).
 int wait_exit(pid_t pid, double seconds) {

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cli_process.h"
 #include "control/fake_sysfs.h"
 #include "modewise/profile/profile.h"
 
@@ -80,14 +81,7 @@ int run_cli(const std::string& args, const std::string& env, const std::string& 
   return wait_exit(spawn_cli(args, env, out, err), 120);
 }
 
-bool wait_for(const std::function<bool()>& cond, double seconds) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
+using modewise::test::wait_for;
 
 // A /proc file of a process that may vanish while it is read: "" then.
 std::string read_proc(const fs::path& path) {

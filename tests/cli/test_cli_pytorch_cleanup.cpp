@@ -16,6 +16,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/cli_process.h"
 #include "control/fake_sysfs.h"
 
 using modewise::testing::Board;
@@ -58,14 +59,7 @@ std::vector<int> live(const std::string& marker, std::set<int>& groups) {
   return out;
 }
 
-bool wait_for(const std::function<bool()>& cond, double seconds) {
-  auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < end) {
-    if (cond()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return cond();
-}
+using modewise::test::wait_for;
 
 }  // namespace
 
