@@ -1,5 +1,5 @@
 // Background CLI processes in tests: start the built CLI (MODEWISE_CLI) without a shell, and poll for a condition
-// with a deadline. Shared by the CLI tests that signal, kill or scrape a running modewise.
+// with a deadline, and the shell quoting that matches. Shared by the CLI tests that signal, kill or scrape a running modewise.
 #pragma once
 #include <fcntl.h>
 #include <sys/types.h>
@@ -12,6 +12,23 @@
 #include <vector>
 
 namespace modewise::test {
+
+// `s` single-quoted for a shell command line (a quote inside becomes '\'').
+inline std::string shell_quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The words of an argv, each quoted, as one shell command line (run_cli's form of what spawn_cli_argv takes).
+inline std::string shell_words(const std::vector<std::string>& args) {
+  std::string out;
+  for (const auto& a : args) {
+    if (!out.empty()) out += ' ';
+    out += shell_quote(a);
+  }
+  return out;
+}
 
 // MODEWISE_CLI with `args` as its argv (no shell): stdin from /dev/null, stdout and stderr to the given files
 // (created or truncated). Returns the child's pid.

@@ -4,7 +4,6 @@
 // Replay files are generated here (synthetic numbers from a formula, not measurements).
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,58 +16,34 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_process.h"
 #include "cli/run_cli.h"
+#include "cli/synthetic_profile.h"
 #include "control/fake_sysfs.h"
 #include "modewise/device/grid.h"
 #include "modewise/profile/profile.h"
 #include "modewise/store/store.h"
 
-extern char** environ;
-
 using modewise::test::run_cli;
+using modewise::test::shell_quote;
+using modewise::test::shell_words;
+using modewise::test::spawn_cli_argv;
 using modewise::test::slurp;
+using modewise::test::write_synthetic_profile;
+using modewise::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("modewise_cli_adaptive_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
+// Every 7th mode of the powertrain grid, the time depending on the cores too.
+const modewise::test::SyntheticProfile kEvery7thPowertrainMode{"powertrain", 7, 300.0};
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 std::vector<std::string> keys(const modewise::profile::Profile& p) {
   std::vector<std::string> k;
   for (const auto& r : p.rows) k.push_back(r.mode.key());
   return k;
-}
-
-// A synthetic replay file: every 7th mode of the orin-agx powertrain grid (n of them), time and power from a formula.
-std::string write_synthetic_profile(const TempDir& d, size_t n) {
-  auto modes = modewise::device::grid_modes(modewise::device::builtin_device("orin-agx"), "powertrain");
-  std::string path = d.file("synthetic.csv");
-  std::ofstream f(path);
-  f << "device,workload,task,batch_size,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n";
-  for (size_t i = 0; i < n; ++i) {
-    const auto& m = modes[i * 7 % modes.size()];
-    f << "orin-agx,toy,train,16," << m.cores << "," << m.cpu_mhz << "," << m.gpu_mhz << "," << m.emc_mhz << ","
-      << 50000.0 / m.gpu_mhz + 1000.0 / m.cpu_mhz + 300.0 / m.cores << "," << 8 + m.gpu_mhz / 60 + m.emc_mhz / 800
-      << "\n";
-  }
-  return path;
 }
 
 // The reference model every adaptive test starts from: resnet18 training on the emulated AGX Orin, 60 modes.
@@ -91,14 +66,6 @@ class CliAdaptive : public ::testing::Test {
   static TempDir* dir_;
 };
 TempDir* CliAdaptive::dir_ = nullptr;
-
-pid_t spawn_cli(const std::string& args, const std::string& out, const std::string& err) {
-  std::string cmd = "exec " + std::string(MODEWISE_CLI) + " " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
-  const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  return pid;
-}
 
 size_t stored_results(const std::string& db) {
   if (!fs::exists(db)) return 0;
@@ -162,7 +129,7 @@ TEST(CliSpread, SeededReproducibleAndReachesEveryAxisExtreme) {
 
 TEST(CliSpread, DrawsFromTheReplayFilesModesOrACandidatesFile) {
   TempDir d;
-  std::string replay = write_synthetic_profile(d, 30);
+  std::string replay = write_synthetic_profile(d.file("synthetic.csv"), 30, kEvery7thPowertrainMode);
   std::string out = d.file("s.csv");
   auto r = run_cli("profile --no-db --device 'replay:" + replay + "' --workload toy --modes spread:12 --out '" + out + "'");
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -252,15 +219,17 @@ TEST_F(CliAdaptive, CrossDeviceFromAnOrinModelToXavierAndNano) {
 
 TEST_F(CliAdaptive, KillMinus9InTheMiddleResumesWithTheSameModesAndNoLostOrRepeatedRow) {
   TempDir d;
-  std::string replay = write_synthetic_profile(d, 40);
-  std::string common = " profile --device 'replay:" + replay + "' --workload toy --modes adaptive:16 --base '" + base() +
-                       "' --adaptive-batch 3";
-  auto whole = run_cli(common + " --no-db --out '" + d.file("whole.csv") + "'");
+  std::string replay = write_synthetic_profile(d.file("synthetic.csv"), 40, kEvery7thPowertrainMode);
+  std::vector<std::string> common = {"profile", "--device", "replay:" + replay, "--workload", "toy", "--modes",
+                                     "adaptive:16", "--base", base(), "--adaptive-batch", "3"};
+  auto whole = run_cli(shell_words(common) + " --no-db --out '" + d.file("whole.csv") + "'");
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
 
   std::string db = d.file("s.db");
-  std::string args = "--db '" + db + "'" + common + " --settle-ms 120 --out '" + d.file("resumed.csv") + "'";
-  pid_t pid = spawn_cli(args, d.file("o1"), d.file("e1"));
+  std::vector<std::string> args = {"--db", db};
+  args.insert(args.end(), common.begin(), common.end());
+  args.insert(args.end(), {"--settle-ms", "120", "--out", d.file("resumed.csv")});
+  pid_t pid = spawn_cli_argv(args, d.file("o1"), d.file("e1"));
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (stored_results(db) < 11 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -280,7 +249,7 @@ TEST_F(CliAdaptive, KillMinus9InTheMiddleResumesWithTheSameModesAndNoLostOrRepea
     before = s.campaign_results(id);
   }
 
-  auto r = run_cli(args);
+  auto r = run_cli(shell_words(args));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "resuming campaign " + id + ": " + std::to_string(done) + " of 16 modes done")) << r.err;
   EXPECT_FALSE(contains(r.err, "not the modes the chooser picks now")) << r.err;
@@ -305,12 +274,12 @@ TEST_F(CliAdaptive, RunsTheUsersCommandOnTheJetsonBackend) {
       "i=0; while [ $i -lt 100 ]; do printf 'mb_begin\\nfetch_end\\n'; sleep 0.002; printf 'mb_end\\n'; "
       "i=$((i+1)); done > \"$MODEWISE_PIPE\"";
   std::string out = work.file("j.csv");
-  ::setenv("MODEWISE_STATE_DIR", state.path.c_str(), 1);  // where `apply` keeps the board's state to restore
+  ::setenv("MODEWISE_STATE_DIR", state.path().c_str(), 1);  // where `apply` keeps the board's state to restore
   auto r = run_cli("--sysfs-root '" + fake.root() + "' profile --device jetson --workload mine --modes adaptive:11 --base '" +
                    base() + "' --adaptive-batch 1 --minibatches 3 --warmup-allowance 1 --settle-ms 0 --no-db --out '" +
-                   out + "' --command " + quote(cmd));
+                   out + "' --command " + shell_quote(cmd));
   ::unsetenv("MODEWISE_STATE_DIR");
-  EXPECT_TRUE(fs::is_empty(state.path));  // restored at the end
+  EXPECT_TRUE(fs::is_empty(state.path()));  // restored at the end
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "adaptive step 2: 1 mode chosen")) << r.err;
   auto p = modewise::profile::read_profile_csv(out);
@@ -323,7 +292,7 @@ TEST_F(CliAdaptive, RunsTheUsersCommandOnTheJetsonBackend) {
 
 TEST_F(CliAdaptive, BadRequestsAreUsageErrorsBeforeAnythingIsMeasured) {
   TempDir d;
-  std::string replay = write_synthetic_profile(d, 12);
+  std::string replay = write_synthetic_profile(d.file("synthetic.csv"), 12, kEvery7thPowertrainMode);
   std::string out = " --out '" + d.file("x.csv") + "'";
   std::string db = "--db '" + d.file("s.db") + "' ";
   struct Case {

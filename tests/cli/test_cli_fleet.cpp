@@ -14,26 +14,17 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/run_cli.h"
+#include "control/fake_sysfs.h"
 #include "modewise/profile/profile.h"
 
 using modewise::test::run_cli;
 using modewise::test::slurp;
+using modewise::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kSource = MODEWISE_SOURCE_DIR;
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("modewise_fleet_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 bool contains(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
@@ -71,7 +62,7 @@ TEST(CliFleet, ShardsFromTheSchedulerEnvironmentMergeIntoTheUnshardedCampaign) {
   auto exported = run_cli("--db " + sq(d.file("m.db")) + " db export --campaign " + id + " --out " +
                           sq(d.file("merged.csv")));
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
-  EXPECT_EQ(slurp(d.path / "merged.csv"), slurp(d.path / "whole.csv"));  // row for row, byte for byte
+  EXPECT_EQ(slurp(d.file("merged.csv")), slurp(d.file("whole.csv")));  // row for row, byte for byte
 
   // Idempotent: the same shards again add nothing.
   auto again = run_cli("db merge " + sq(d.file("m.db")) + inputs + " --json");
@@ -93,7 +84,7 @@ TEST(CliFleet, AutoShardNamesTheVariableAndIsZeroBased) {
     std::string cmd = "env -u SLURM_ARRAY_TASK_ID -u JOB_COMPLETION_INDEX " + env + " " + cli + " " + args + " > " +
                       sq(d.file("out")) + " 2> " + sq(d.file("err"));
     int status = std::system(cmd.c_str());
-    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(d.path / "err"));
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(d.file("err")));
   };
   auto [rc, err] = run_env("SLURM_ARRAY_TASK_ID=4", "--db " + sq(d.file("b.db")) + " " + kProfile +
                                                         " --shard auto/4 --out " + sq(d.file("b.csv")));
@@ -173,7 +164,7 @@ TEST(CliFleet, SlurmJobArrayOfFourShardsMergesIntoTheUnshardedCampaign) {
       "set -e; export MODEWISE=" + sq(MODEWISE_CLI) +
       " MODEWISE_DEVICE=sim:orin-agx MODEWISE_WORKLOAD=resnet18 MODEWISE_MODES=random:40"
       " MODEWISE_GRID=powertrain MODEWISE_SEED=11 MODEWISE_RESULTS_DIR=" + sq(results) +
-      " MODEWISE_STORE_DIR=" + sq(d.file("local")) + "; cd " + sq(d.path.string()) + "; read -r array merge < <(" +
+      " MODEWISE_STORE_DIR=" + sq(d.file("local")) + "; cd " + sq(d.path()) + "; read -r array merge < <(" +
       sq(kSource + "/deploy/slurm/submit.sh") + " 4 --output=" + sq(d.file("%x-%a.out")) + ")\n"
       "for i in $(seq 600); do\n"
       "  case $(scontrol -o show job $merge | grep -o 'JobState=[A-Z_]*') in\n"
@@ -189,8 +180,8 @@ TEST(CliFleet, SlurmJobArrayOfFourShardsMergesIntoTheUnshardedCampaign) {
   int status = std::system(cmd.c_str());
   int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (rc == 77) GTEST_SKIP() << "no Slurm cluster here: " << slurp(fs::path(cluster) / "skip_reason");
-  std::string logs = slurp(d.path / "slurm.out");
-  for (const auto& f : fs::directory_iterator(d.path))
+  std::string logs = slurp(d.file("slurm.out"));
+  for (const auto& f : fs::directory_iterator(d.path()))
     if (f.path().extension() == ".out") logs += "--- " + f.path().filename().string() + "\n" + slurp(f.path());
   logs += slurp(fs::path(cluster) / "slurmctld.log");
   ASSERT_EQ(rc, 0) << logs;
@@ -215,7 +206,7 @@ TEST(CliFleet, SlurmJobArrayOfFourShardsMergesIntoTheUnshardedCampaign) {
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   std::string merged_csv = slurp(fs::path(results) / ("merged-" + id + ".csv"));
   ASSERT_FALSE(merged_csv.empty()) << logs;
-  EXPECT_EQ(merged_csv, slurp(d.path / "whole.csv"));
+  EXPECT_EQ(merged_csv, slurp(d.file("whole.csv")));
 }
 
 TEST(CliFleet, KubernetesManifestsParseAsYamlAndHoldWhatFleetMdSays) {
@@ -225,8 +216,8 @@ TEST(CliFleet, KubernetesManifestsParseAsYamlAndHoldWhatFleetMdSays) {
                     sq(kSource + "/deploy/kubernetes") + " > " + sq(d.file("out")) + " 2>&1";
   int status = std::system(cmd.c_str());
   int rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  if (rc == 77) GTEST_SKIP() << slurp(d.path / "out");
-  EXPECT_EQ(rc, 0) << slurp(d.path / "out");
+  if (rc == 77) GTEST_SKIP() << slurp(d.file("out"));
+  EXPECT_EQ(rc, 0) << slurp(d.file("out"));
 }
 
 TEST(CliFleet, CharacterizeShardsSplitTheSweptModes) {

@@ -18,12 +18,14 @@
 
 #include "build_features.h"
 #include "cli/run_cli.h"
+#include "control/fake_sysfs.h"
 #include "modewise/device/grid.h"
 #include "modewise/util/strings.h"
 
 using modewise::test::CliResult;
 using modewise::test::run_cli;
 using modewise::test::slurp;
+using modewise::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
@@ -31,18 +33,6 @@ namespace {
 const std::string kSrc = MODEWISE_SOURCE_DIR;
 const std::string kSplitAxis118 = kSrc + "/tests/fixtures/onnx/malformed/yolov8n_split_axis_118.onnx";
 const std::string kBadUtf8Name = kSrc + "/tests/fixtures/onnx/malformed/resnet18_invalid_utf8_name.onnx";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("modewise_hostile_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-  std::string q(const std::string& name) const { return "'" + file(name) + "'"; }
-};
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
 
@@ -95,9 +85,9 @@ TEST(CliHostile, SplitAxisOutOfRangeIsAClearErrorInEveryModelCommand) {
 TEST(CliHostile, DirectoryGivenAsAModelOrACsvSaysItIsADirectory) {
   TempDir d;
   if (MODEWISE_HAVE_ONNX)  // without ONNX, analyze says only that (CliBuildFeatures)
-    expect_one_line_error(run_cli("analyze " + d.path.string()), 1, "is a directory");
-  expect_one_line_error(run_cli("fit --profile " + d.path.string() + " --out " + d.q("m.json")), 1, "is a directory");
-  expect_one_line_error(run_cli("--db " + d.q("s.db") + " db import " + d.path.string()), 1, "is a directory");
+    expect_one_line_error(run_cli("analyze " + d.path()), 1, "is a directory");
+  expect_one_line_error(run_cli("fit --profile " + d.path() + " --out " + d.q("m.json")), 1, "is a directory");
+  expect_one_line_error(run_cli("--db " + d.q("s.db") + " db import " + d.path()), 1, "is a directory");
   EXPECT_FALSE(fs::exists(d.file("m.json")));
 }
 
@@ -154,7 +144,7 @@ TEST(CliHostile, ReadOnlyCommandsNeverCreateOrChangeAStore) {
   }
   EXPECT_FALSE(fs::exists(d.file("x.csv")));
   EXPECT_FALSE(fs::exists(d.file("r.html")));
-  for (const auto& e : fs::directory_iterator(d.path))  // no -wal, -shm or journal files either
+  for (const auto& e : fs::directory_iterator(d.path()))  // no -wal, -shm or journal files either
     EXPECT_EQ(e.path().filename(), "empty.csv");
 }
 
@@ -176,7 +166,7 @@ TEST(CliHostile, FailedExportLeavesAnExistingFileUntouched) {
   expect_one_line_error(run_cli("--db " + d.q("s.db") + " db export --campaign ffffffffffff --out " + d.q("keep.csv")), 1,
                         "no campaign");
   EXPECT_EQ(slurp(d.file("keep.csv")), "precious\n");
-  for (const auto& e : fs::directory_iterator(d.path))
+  for (const auto& e : fs::directory_iterator(d.path()))
     EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << "temporary file left behind";
 }
 
@@ -273,7 +263,7 @@ TEST(CliHostile, NonFiniteAndOutOfRangeNumbersAreUsageErrors) {
     expect_one_line_error(run_cli("--db " + d.q("s.db") + " " + args), 2, needle);
   }
   EXPECT_FALSE(fs::exists(d.file("o.csv")));
-  for (const auto& e : fs::directory_iterator(d.path))
+  for (const auto& e : fs::directory_iterator(d.path()))
     EXPECT_EQ(e.path().filename().string().find("MODEWISE_"), std::string::npos);
 }
 
@@ -304,7 +294,11 @@ TEST(CliHostile, ErrorsNeverEchoRawBinaryBytes) {
 TEST(CliHostile, AmbiguousCampaignPrefixSaysAmbiguousInReportAndExport) {
   TempDir d;
   std::string text = kHeader;
-  for (int w = 0; w < 17; ++w) text += synthetic_rows(2, "w" + std::to_string(w));  // 17 campaigns: two share a digit
+  for (int w = 0; w < 17; ++w) {  // 17 campaigns: two share a digit
+    std::string workload = "w";  // appended, not "w" + to_string(w): g++ 12 -Wrestrict false positive
+    workload += std::to_string(w);
+    text += synthetic_rows(2, workload);
+  }
   write(d.file("many.csv"), text);
   ASSERT_EQ(run_cli("--db " + d.q("s.db") + " db import " + d.q("many.csv")).exit_code, 0);
   CliResult list = run_cli("--db " + d.q("s.db") + " db list --json");

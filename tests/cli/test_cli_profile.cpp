@@ -3,7 +3,6 @@
 // not measurements) or the Pagoda fixture (published measurements), paced with --settle-ms where timing matters.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,45 +16,25 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_process.h"
 #include "cli/run_cli.h"
+#include "cli/synthetic_profile.h"
+#include "control/fake_sysfs.h"
 #include "modewise/device/grid.h"
 #include "modewise/profile/profile.h"
 #include "modewise/store/store.h"
 
-extern char** environ;
-
 using modewise::test::run_cli;
+using modewise::test::shell_words;
+using modewise::test::spawn_cli_argv;
 using modewise::test::slurp;
+using modewise::test::write_synthetic_profile;
+using modewise::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
 
 const std::string kPagoda = std::string(MODEWISE_SOURCE_DIR) + "/tests/fixtures/replay/pagoda_maxn_inference.csv";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    static int n = 0;
-    path = fs::temp_directory_path() / ("modewise_cli_profile_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-// A synthetic replay file: the first n modes of the orin-agx fulcrum grid, time and power from a formula.
-std::string write_synthetic_profile(const TempDir& d, size_t n) {
-  auto modes = modewise::device::grid_modes(modewise::device::builtin_device("orin-agx"), "fulcrum");
-  std::string path = d.file("synthetic.csv");
-  std::ofstream f(path);
-  f << "device,workload,task,batch_size,cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n";
-  for (size_t i = 0; i < n; ++i) {
-    const auto& m = modes[i];
-    f << "orin-agx,toy,train,16," << m.cores << "," << m.cpu_mhz << "," << m.gpu_mhz << "," << m.emc_mhz << ","
-      << 50000.0 / m.gpu_mhz + 1000.0 / m.cpu_mhz << "," << 8 + m.gpu_mhz / 60 + m.emc_mhz / 800 << "\n";
-  }
-  return path;
-}
 
 long long count_results(const std::string& db_path) {
   sqlite3* db = nullptr;
@@ -72,15 +51,6 @@ long long count_results(const std::string& db_path) {
   sqlite3_finalize(st);
   sqlite3_close(db);
   return n;
-}
-
-// Start the CLI in the background (stdout/stderr to files); returns its pid.
-pid_t spawn_cli(const std::string& args, const std::string& out, const std::string& err) {
-  std::string cmd = "exec " + std::string(MODEWISE_CLI) + " " + args + " >'" + out + "' 2>'" + err + "' </dev/null";
-  const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
-  pid_t pid = 0;
-  EXPECT_EQ(posix_spawn(&pid, "/bin/sh", nullptr, nullptr, const_cast<char**>(argv), environ), 0);
-  return pid;
 }
 
 // Wait until the store holds at least n results (or the process ended, or 30 s passed).
@@ -108,12 +78,12 @@ bool contains(const std::string& s, const std::string& part) { return s.find(par
 TEST(CliProfile, KillMinus9ThenRerunResumesWithoutRemeasuring) {
   TempDir d;
   const size_t kModes = 12;
-  std::string replay = write_synthetic_profile(d, kModes);
+  std::string replay = write_synthetic_profile(d.file("synthetic.csv"), kModes);
   std::string db = d.file("store.db"), out = d.file("out.csv");
-  std::string args = "--db '" + db + "' profile --device 'replay:" + replay +
-                     "' --workload toy --task train --batch-size 16 --settle-ms 120 --out '" + out + "'";
+  std::vector<std::string> args = {"--db", db, "profile", "--device", "replay:" + replay, "--workload", "toy",
+                                   "--task", "train", "--batch-size", "16", "--settle-ms", "120", "--out", out};
 
-  pid_t pid = spawn_cli(args, d.file("o1"), d.file("e1"));
+  pid_t pid = spawn_cli_argv(args, d.file("o1"), d.file("e1"));
   ASSERT_TRUE(wait_for_results(pid, db, 3)) << slurp(d.file("e1"));
   ASSERT_EQ(kill(pid, SIGKILL), 0);
   int status = 0;
@@ -134,7 +104,7 @@ TEST(CliProfile, KillMinus9ThenRerunResumesWithoutRemeasuring) {
     before = s.campaign_results(id);
   }
 
-  auto r = run_cli(args);
+  auto r = run_cli(shell_words(args));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "resuming campaign " + id + ": " + std::to_string(done) + " of 12 modes done")) << r.err;
   EXPECT_TRUE(contains(r.err, "(" + std::to_string(done) + " resumed, " + std::to_string(12 - done) + " profiled now)"))
@@ -161,11 +131,11 @@ class CliProfileSignal : public ::testing::TestWithParam<int> {};
 
 TEST_P(CliProfileSignal, StopsAfterTheCurrentModeAndTheRerunFinishes) {
   TempDir d;
-  std::string replay = write_synthetic_profile(d, 8);
+  std::string replay = write_synthetic_profile(d.file("synthetic.csv"), 8);
   std::string db = d.file("store.db"), out = d.file("out.csv");
-  std::string args = "--db '" + db + "' profile --device 'replay:" + replay +
-                     "' --workload toy --settle-ms 150 --out '" + out + "'";
-  pid_t pid = spawn_cli(args, d.file("o1"), d.file("e1"));
+  std::vector<std::string> args = {"--db", db, "profile", "--device", "replay:" + replay, "--workload", "toy",
+                                   "--settle-ms", "150", "--out", out};
+  pid_t pid = spawn_cli_argv(args, d.file("o1"), d.file("e1"));
   ASSERT_TRUE(wait_for_results(pid, db, 2)) << slurp(d.file("e1"));
   ASSERT_EQ(kill(pid, GetParam()), 0);
   int status = 0;
@@ -183,7 +153,7 @@ TEST_P(CliProfileSignal, StopsAfterTheCurrentModeAndTheRerunFinishes) {
     modewise::store::Store s(db, false);
     EXPECT_EQ(s.list_campaigns().at(0).status, "stopped");
   }
-  auto r = run_cli(args);
+  auto r = run_cli(shell_words(args));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "resuming campaign")) << r.err;
   EXPECT_EQ(modewise::profile::read_profile_csv(out).rows.size(), 8u);
@@ -193,19 +163,22 @@ INSTANTIATE_TEST_SUITE_P(SigintAndSigterm, CliProfileSignal, ::testing::Values(S
 
 TEST(CliProfile, ResumedEmulatedCampaignEqualsAnUninterruptedOne) {
   TempDir d;
-  std::string common = " profile --device sim:orin-agx --workload mobilenetv3 --modes random:6 --grid fulcrum "
-                       "--seed 11 --minibatches 15";
-  auto whole = run_cli(common + " --no-db --out '" + d.file("whole.csv") + "'");
+  std::vector<std::string> common = {"profile", "--device", "sim:orin-agx", "--workload", "mobilenetv3", "--modes",
+                                     "random:6", "--grid", "fulcrum", "--seed", "11", "--minibatches", "15"};
+  auto whole = run_cli(shell_words(common) + " --no-db --out '" + d.file("whole.csv") + "'");
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
 
-  std::string db = d.file("s.db"), args = "--db '" + db + "'" + common + " --settle-ms 150 --out '" + d.file("resumed.csv") + "'";
-  pid_t pid = spawn_cli(args, d.file("o1"), d.file("e1"));
+  std::string db = d.file("s.db");
+  std::vector<std::string> args = {"--db", db};
+  args.insert(args.end(), common.begin(), common.end());
+  args.insert(args.end(), {"--settle-ms", "150", "--out", d.file("resumed.csv")});
+  pid_t pid = spawn_cli_argv(args, d.file("o1"), d.file("e1"));
   ASSERT_TRUE(wait_for_results(pid, db, 2)) << slurp(d.file("e1"));
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_LT(count_results(db), 6);
-  auto r = run_cli(args);
+  auto r = run_cli(shell_words(args));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "resuming campaign")) << r.err;
   EXPECT_EQ(slurp(d.file("resumed.csv")), slurp(d.file("whole.csv")));

@@ -55,6 +55,13 @@ class TempDir {
   TempDir& operator=(const TempDir&) = delete;
   const std::string& path() const { return path_; }
   std::string operator/(const std::string& rel) const { return path_ + "/" + rel; }
+  // A file in the directory by name; q() gives it single-quoted for a shell command line (mkdtemp names need no
+  // escaping, a name with a quote is refused).
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string q(const std::string& name) const {
+    if (name.find('\'') != std::string::npos) throw std::invalid_argument("TempDir::q: quote in " + name);
+    return "'" + file(name) + "'";
+  }
 
  private:
   std::string path_;
