@@ -8,6 +8,8 @@
 #include "modewise/device/grid.h"
 #include "modewise/profile/campaign.h"
 #include "modewise/util/error.h"
+#include "control/fake_sysfs.h"
+#include "profile/campaign_test_util.h"
 #include "profile/fake_backend.h"
 
 using namespace modewise;
@@ -18,29 +20,10 @@ using test::FakeBackend;
 namespace {
 
 CampaignSpec make_spec(const device::DeviceSpec& dev, size_t n_modes) {
-  CampaignSpec s;
-  s.backend = "fake:" + dev.name;
-  s.device = dev.name;
-  s.provenance = "emulated";
-  s.workload.workload = "resnet50";
-  s.workload.task = "train";
-  s.workload.batch_size = 16;
-  auto all = device::grid_modes(dev, "fulcrum");
-  s.modes.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n_modes));
-  s.minibatches = 20;
-  s.warmup_allowance = 5;
-  s.seed = 7;
+  CampaignSpec s = test::emulated_spec(dev);
+  s.modes = test::first_fulcrum_modes(dev, n_modes);
   return s;
 }
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("modewise_campaign_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-};
 
 }  // namespace
 
@@ -246,15 +229,15 @@ TEST(ResolveModes, BadArgumentsAreUsageErrors) {
 }
 
 TEST(ResolveModes, CsvFileModesAreCheckedAgainstTheDeviceWithLineNumbers) {
-  TempDir dir;
-  auto good = dir.path / "modes.csv";
+  modewise::testing::TempDir dir;
+  auto good = std::filesystem::path(dir.file("modes.csv"));
   std::ofstream(good) << "cores,cpu_mhz,gpu_mhz,emc_mhz,note\n12,2201.6,1300.5,3199,a\n4,729.6,318.75,665.6,b\n"
                          "12,2201.6,1300.5,3199,dup\n";
   auto modes = profile::resolve_modes(device::builtin_device("orin-agx"), good.string(), "full", 1);
   ASSERT_EQ(modes.size(), 2u);  // the repeat is dropped
   EXPECT_EQ(modes[1].cores, 4);
 
-  auto bad = dir.path / "bad.csv";
+  auto bad = std::filesystem::path(dir.file("bad.csv"));
   std::ofstream(bad) << "cores,cpu_mhz,gpu_mhz,emc_mhz\n12,2201.6,1300.5,3199\n\n8,1344,1000,3199\n";
   try {
     profile::resolve_modes(device::builtin_device("orin-agx"), bad.string(), "full", 1);
@@ -264,7 +247,7 @@ TEST(ResolveModes, CsvFileModesAreCheckedAgainstTheDeviceWithLineNumbers) {
     EXPECT_NE(msg.find(bad.string() + ":4"), std::string::npos) << msg;
     EXPECT_NE(msg.find("gpu_mhz"), std::string::npos) << msg;
   }
-  auto malformed = dir.path / "malformed.csv";
+  auto malformed = std::filesystem::path(dir.file("malformed.csv"));
   std::ofstream(malformed) << "cores,cpu_mhz,gpu_mhz,emc_mhz\n12,fast,1300.5,3199\n";
   try {
     profile::resolve_modes(device::builtin_device("orin-agx"), malformed.string(), "full", 1);
@@ -273,7 +256,7 @@ TEST(ResolveModes, CsvFileModesAreCheckedAgainstTheDeviceWithLineNumbers) {
     std::string msg = e.what();
     EXPECT_NE(msg.find(":2: field 'cpu_mhz'"), std::string::npos) << msg;
   }
-  EXPECT_THROW(profile::resolve_modes(device::builtin_device("orin-agx"), (dir.path / "missing.csv").string(), "full", 1),
+  EXPECT_THROW(profile::resolve_modes(device::builtin_device("orin-agx"), dir.file("missing.csv"), "full", 1),
                Error);
 }
 

@@ -10,6 +10,7 @@
 #include "modewise/device/grid.h"
 #include "modewise/profile/campaign.h"
 #include "modewise/util/error.h"
+#include "profile/campaign_test_util.h"
 #include "profile/fake_backend.h"
 
 using namespace modewise;
@@ -21,16 +22,7 @@ using test::FakeBackend;
 namespace {
 
 CampaignSpec chosen_spec(const device::DeviceSpec& dev, size_t planned) {
-  CampaignSpec s;
-  s.backend = "fake:" + dev.name;
-  s.device = dev.name;
-  s.provenance = "emulated";
-  s.workload.workload = "resnet50";
-  s.workload.task = "train";
-  s.workload.batch_size = 16;
-  s.minibatches = 20;
-  s.warmup_allowance = 5;
-  s.seed = 7;
+  CampaignSpec s = test::emulated_spec(dev);
   s.design = "test-chooser initial=4 batch=3";
   s.planned_modes = planned;
   return s;
@@ -59,11 +51,6 @@ struct DataChooser {
   }
 };
 
-std::vector<PowerMode> first_modes(const device::DeviceSpec& dev, size_t n) {
-  auto all = device::grid_modes(dev, "fulcrum");
-  return {all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n)};
-}
-
 std::vector<PowerMode> modes_of(const std::vector<ProfileRow>& rows) {
   std::vector<PowerMode> m;
   for (const auto& r : rows) m.push_back(r.mode);
@@ -76,7 +63,7 @@ TEST(ChosenCampaign, MeasuresBatchesInTheOrderChosenUntilPlanned) {
   FakeBackend b;
   auto spec = chosen_spec(b.spec(), 9);
   std::vector<size_t> calls;
-  DataChooser choose{first_modes(b.spec(), 30), &calls};
+  DataChooser choose{test::first_fulcrum_modes(b.spec(), 30), &calls};
   profile::MemoryCampaignLog log;
   profile::CampaignCallbacks cb;
   std::vector<std::pair<size_t, size_t>> steps;  // (step, done)
@@ -102,7 +89,7 @@ TEST(ChosenCampaign, MeasuresBatchesInTheOrderChosenUntilPlanned) {
 TEST(ChosenCampaign, ResumedInTheMiddleOfABatchMeasuresWhatAnUninterruptedRunMeasures) {
   FakeBackend whole_backend;
   auto spec = chosen_spec(whole_backend.spec(), 10);
-  const auto candidates = first_modes(whole_backend.spec(), 30);
+  const auto candidates = test::first_fulcrum_modes(whole_backend.spec(), 30);
   std::vector<size_t> calls;
   profile::MemoryCampaignLog whole_log;
   auto whole = profile::run_chosen_campaign(whole_backend, spec, whole_log, DataChooser{candidates, &calls});
@@ -111,26 +98,21 @@ TEST(ChosenCampaign, ResumedInTheMiddleOfABatchMeasuresWhatAnUninterruptedRunMea
   // Stop after 6 rows: inside the second batch (rows 4..6 of 4..7).
   FakeBackend b1;
   profile::MemoryCampaignLog log;
-  std::atomic<bool> stop{false};
-  profile::CampaignOptions opt;
-  opt.stop = &stop;
-  profile::CampaignCallbacks cb;
-  cb.on_row = [&](const ProfileRow&, bool) {
-    if (log.results.size() == 6) stop = true;
-  };
+  test::StopAfterRows stop_after(log, 6);
   calls.clear();
-  auto first = profile::run_chosen_campaign(b1, spec, log, DataChooser{candidates, &calls}, opt, cb);
+  auto first = profile::run_chosen_campaign(b1, spec, log, DataChooser{candidates, &calls}, stop_after.opt,
+                                           stop_after.cb);
   EXPECT_TRUE(first.stopped);
   EXPECT_EQ(first.measured, 6u);
   EXPECT_EQ(log.status, "stopped");
 
   FakeBackend b2;
-  stop = false;
+  stop_after.stop = false;
   calls.clear();
   std::vector<std::string> notes;
   profile::CampaignCallbacks cb2;
   cb2.on_note = [&](const std::string& n) { notes.push_back(n); };
-  auto second = profile::run_chosen_campaign(b2, spec, log, DataChooser{candidates, &calls}, opt, cb2);
+  auto second = profile::run_chosen_campaign(b2, spec, log, DataChooser{candidates, &calls}, stop_after.opt, cb2);
   EXPECT_TRUE(notes.empty()) << notes.front();
   EXPECT_FALSE(second.stopped);
   EXPECT_EQ(second.resumed, 6u);
@@ -146,17 +128,11 @@ TEST(ChosenCampaign, ResumedInTheMiddleOfABatchMeasuresWhatAnUninterruptedRunMea
 TEST(ChosenCampaign, AChangedChooserOnResumeLosesAndRepeatsNothing) {
   FakeBackend b1;
   auto spec = chosen_spec(b1.spec(), 8);
-  const auto candidates = first_modes(b1.spec(), 30);
+  const auto candidates = test::first_fulcrum_modes(b1.spec(), 30);
   std::vector<size_t> calls;
   profile::MemoryCampaignLog log;
-  std::atomic<bool> stop{false};
-  profile::CampaignOptions opt;
-  opt.stop = &stop;
-  profile::CampaignCallbacks cb;
-  cb.on_row = [&](const ProfileRow&, bool) {
-    if (log.results.size() == 5) stop = true;
-  };
-  profile::run_chosen_campaign(b1, spec, log, DataChooser{candidates, &calls}, opt, cb);
+  test::StopAfterRows stop_after(log, 5);
+  profile::run_chosen_campaign(b1, spec, log, DataChooser{candidates, &calls}, stop_after.opt, stop_after.cb);
   ASSERT_EQ(log.results.size(), 5u);
   const auto stored = modes_of([&] {
     std::vector<ProfileRow> r;
@@ -174,11 +150,11 @@ TEST(ChosenCampaign, AChangedChooserOnResumeLosesAndRepeatsNothing) {
     return next;
   };
   FakeBackend b2;
-  stop = false;
+  stop_after.stop = false;
   std::vector<std::string> notes;
   profile::CampaignCallbacks cb2;
   cb2.on_note = [&](const std::string& n) { notes.push_back(n); };
-  auto out = profile::run_chosen_campaign(b2, spec, log, reversed, opt, cb2);
+  auto out = profile::run_chosen_campaign(b2, spec, log, reversed, stop_after.opt, cb2);
   ASSERT_EQ(notes.size(), 1u);
   EXPECT_NE(notes[0].find("not the modes the chooser picks now"), std::string::npos) << notes[0];
   EXPECT_EQ(out.resumed, 5u);
@@ -193,7 +169,7 @@ TEST(ChosenCampaign, AChangedChooserOnResumeLosesAndRepeatsNothing) {
 TEST(ChosenCampaign, EndsWhenTheChooserHasNothingMoreAndRejectsRepeats) {
   FakeBackend b;
   auto spec = chosen_spec(b.spec(), 10);
-  const auto few = first_modes(b.spec(), 3);
+  const auto few = test::first_fulcrum_modes(b.spec(), 3);
   profile::MemoryCampaignLog log;
   auto out = profile::run_chosen_campaign(b, spec, log, [&](const std::vector<ProfileRow>& m) {
     return m.empty() ? few : std::vector<PowerMode>{};
@@ -226,7 +202,7 @@ TEST(ChosenCampaign, IdentityNamesTheDesignAndThePlannedCount) {
   CampaignSpec fixed = spec;
   fixed.design.clear();
   fixed.planned_modes = 0;
-  fixed.modes = first_modes(b.spec(), 2);
+  fixed.modes = test::first_fulcrum_modes(b.spec(), 2);
   EXPECT_EQ(fixed.identity().find("design="), std::string::npos);
   EXPECT_EQ(fixed.mode_count(), 2u);
 }
