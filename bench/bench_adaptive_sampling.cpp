@@ -12,6 +12,8 @@
 #include "modewise/profile/campaign.h"
 #include "modewise/sim/emulator.h"
 
+#include "emulated_rows.h"
+
 namespace {
 
 using namespace modewise;
@@ -27,19 +29,7 @@ const std::vector<device::PowerMode>& powertrain_modes() {
 }
 
 profile::ProfileRow emulated_row(const std::string& workload, const device::PowerMode& m) {
-  device::WorkloadRequest w;
-  w.workload = workload;
-  sim::Estimate e = sim::estimate(orin_agx(), w, m);
-  profile::ProfileRow r;
-  r.device = orin_agx().name;
-  r.workload = workload;
-  r.task = "train";
-  r.batch_size = 16;
-  r.mode = m;
-  r.time_ms = e.time_ms;
-  r.power_w = e.power_w;
-  r.provenance = "emulated";
-  return r;
+  return bench::emulated_row(orin_agx(), workload, m);
 }
 
 const predict::PerfModel& resnet18_reference() {

@@ -11,6 +11,8 @@
 #include "modewise/profile/campaign.h"
 #include "modewise/sim/emulator.h"
 
+#include "emulated_rows.h"
+
 namespace {
 
 using namespace modewise;
@@ -21,24 +23,7 @@ const device::DeviceSpec& orin() {
 }
 
 std::vector<profile::ProfileRow> emulated_rows(const std::string& workload, size_t n, uint64_t seed) {
-  auto modes = profile::sample_modes(device::grid_modes(orin(), "powertrain"), n, seed);
-  device::WorkloadRequest w;
-  w.workload = workload;
-  std::vector<profile::ProfileRow> rows;
-  for (const auto& m : modes) {
-    sim::Estimate e = sim::estimate(orin(), w, m);
-    profile::ProfileRow r;
-    r.device = orin().name;
-    r.workload = workload;
-    r.task = "train";
-    r.batch_size = 16;
-    r.mode = m;
-    r.time_ms = e.time_ms;
-    r.power_w = e.power_w;
-    r.provenance = "emulated";
-    rows.push_back(r);
-  }
-  return rows;
+  return bench::emulated_rows(orin(), workload, profile::sample_modes(device::grid_modes(orin(), "powertrain"), n, seed));
 }
 
 const std::vector<profile::ProfileRow>& reference_rows() {

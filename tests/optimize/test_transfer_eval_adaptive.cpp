@@ -16,6 +16,7 @@
 #include "modewise/predict/sampling.h"
 #include "modewise/profile/campaign.h"
 #include "modewise/sim/emulator.h"
+#include "emulated_rows.h"  // bench/: header-only, no benchmark dependency
 
 using namespace modewise;
 using namespace modewise::optimize;
@@ -33,21 +34,7 @@ profile::Profile emulated(const device::DeviceSpec& spec, const std::string& wor
                           const std::vector<device::PowerMode>& modes) {
   profile::Profile p;
   p.source = workload + ".csv";
-  device::WorkloadRequest w;
-  w.workload = workload;
-  for (const auto& m : modes) {
-    sim::Estimate e = sim::estimate(spec, w, m);
-    profile::ProfileRow r;
-    r.device = spec.name;
-    r.workload = workload;
-    r.task = "train";
-    r.batch_size = 16;
-    r.mode = m;
-    r.time_ms = e.time_ms;
-    r.power_w = e.power_w;
-    r.provenance = "emulated";
-    p.rows.push_back(r);
-  }
+  p.rows = bench::emulated_rows(spec, workload, modes);
   return p;
 }
 
