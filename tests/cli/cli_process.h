@@ -1,15 +1,26 @@
 // Background CLI processes in tests: start the built CLI (MODEWISE_CLI) without a shell, and poll for a condition
-// with a deadline, and the shell quoting that matches. Shared by the CLI tests that signal, kill or scrape a running modewise.
+// with a deadline, and the shell quoting that matches; run the CLI through the shell with an environment; find the
+// live processes a test started. Shared by the CLI tests that signal, kill or scrape a running modewise.
 #pragma once
 #include <fcntl.h>
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <sys/wait.h>
+
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <set>
+#include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
+
+#include "control/fake_sysfs.h"
 
 namespace modewise::test {
 
@@ -61,6 +72,72 @@ inline bool wait_for(const std::function<bool()>& cond, double seconds) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return cond();
+}
+
+// A whole file ("" when it cannot be read).
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+struct ShellResult {
+  int rc = -1;  // the exit status, or 128 + the signal that ended the CLI
+  std::string out, err;
+};
+
+// MODEWISE_CLI through the shell: `args` is a shell command line (quote paths yourself), `env` is put before the
+// command (e.g. "MODEWISE_SETTLE_S=0"), `stdin_file` fed to stdin (/dev/null when empty).
+inline ShellResult cli(const std::string& args, const std::string& env = "", const std::string& stdin_file = "") {
+  modewise::testing::TempDir io("modewise-cli");
+  std::string cmd = env + " " + shell_quote(MODEWISE_CLI) + " " + args + " >" + io / "out" + " 2>" + io / "err" +
+                    (stdin_file.empty() ? " </dev/null" : " <" + shell_quote(stdin_file));
+  int status = std::system(cmd.c_str());
+  ShellResult r;
+  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  r.out = read_text(io / "out");
+  r.err = read_text(io / "err");
+  return r;
+}
+
+// A /proc file of a process that may vanish while it is read: "" then.
+inline std::string read_proc(const std::filesystem::path& path) {
+  std::string out;
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+struct Proc {
+  int pid = 0, pgid = 0;
+  char state = '?';
+};
+
+// Live (not zombie) processes outside this test's process group (the test and the modewise it started, whose
+// arguments may hold the marker) whose command line contains `marker`, or whose process group is in `groups`.
+inline std::vector<Proc> find_processes(const std::string& marker, const std::set<int>& groups = {}) {
+  std::vector<Proc> out;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc", ec)) {
+    std::string name = e.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::string stat = read_proc(e.path() / "stat");
+    size_t rp = stat.rfind(')');
+    if (rp == std::string::npos) continue;
+    std::istringstream rest(stat.substr(rp + 2));
+    Proc p;
+    int ppid = 0;
+    rest >> p.state >> ppid >> p.pgid;
+    p.pid = std::stoi(name);
+    if (p.state == 'Z' || p.state == 'X') continue;
+    if (p.pgid == ::getpgrp()) continue;
+    std::string cmdline = read_proc(e.path() / "cmdline");
+    if ((!marker.empty() && cmdline.find(marker) != std::string::npos) || groups.count(p.pgid)) out.push_back(p);
+  }
+  return out;
 }
 
 }  // namespace modewise::test

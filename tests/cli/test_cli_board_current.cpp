@@ -11,41 +11,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/cli_process.h"
 #include "control/fake_sysfs.h"
 
 using modewise::testing::Board;
 using modewise::testing::FakeSysfs;
 using modewise::testing::TempDir;
+using modewise::test::cli;
+using modewise::test::read_text;
+using modewise::test::shell_quote;
+using Result = modewise::test::ShellResult;
 
 namespace {
-
-struct Result {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-Result cli(const std::string& args, const std::string& env = "") {
-  TempDir io("modewise-cli");
-  std::string cmd = env + " " + quote(MODEWISE_CLI) + " " + args + " >" + io / "out" + " 2>" + io / "err" +
-                    " </dev/null";
-  int status = std::system(cmd.c_str());
-  Result r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(io / "out");
-  r.err = slurp(io / "err");
-  return r;
-}
 
 std::string fixture(const std::string& rel) { return std::string(MODEWISE_SOURCE_DIR) + "/tests/fixtures/" + rel; }
 
@@ -151,9 +128,9 @@ TEST(CliBoardCurrent, ArgumentsAfterDoubleDashReachTheCommandByteForByte) {
   std::vector<std::string> args = {"[1, 2]", "a,b", "{x}", "--", "", "it's", "\"q\"", "-c", "--mode", "x y"};
   std::string cmd = "--sysfs-root " + fake.root() + " apply --mode maxn --state-dir " + state.path() +
                     " -- printf '<%s>'";
-  for (const auto& a : args) {  // appended, not " " + quote(a): g++ 12 -Wrestrict false positive
+  for (const auto& a : args) {  // appended, not " " + shell_quote(a): g++ 12 -Wrestrict false positive
     cmd += ' ';
-    cmd += quote(a);
+    cmd += shell_quote(a);
   }
   auto r = cli(cmd);
   ASSERT_EQ(r.rc, 0) << r.err;
@@ -220,7 +197,7 @@ TEST(CliBoardCurrent, NvmlNotSupportedFallsBackToTheInaRailsAndSaysSo) {
 
 TEST(CliBoardCurrent, TegrastatsPolicyMalformedRailsUnknownFieldsStrictAndDirectories) {
   TempDir dir;
-  std::string good = slurp(fixture("tegrastats/orin-agx-jp5.1.log"));
+  std::string good = read_text(fixture("tegrastats/orin-agx-jp5.1.log"));
   std::string bad = good;
   bad.replace(bad.find("VDD_GPU_SOC 2399mW"), 18, "VDD_GPU_SOC abcmW");
   std::ofstream(dir / "bad.log") << good << bad;
@@ -268,7 +245,7 @@ TEST(CliBoardCurrent, NonFiniteOrNegativeDurationsAreUsageErrors) {
 
 TEST(CliBoardCurrent, NvpmodelNegativeFrequenciesOtherThanMinusOneAreErrors) {
   TempDir dir;
-  std::string conf = slurp(fixture("nvpmodel/nvpmodel_p3701_0000.conf"));
+  std::string conf = read_text(fixture("nvpmodel/nvpmodel_p3701_0000.conf"));
   size_t pos = conf.find("GPU MAX_FREQ", conf.find("NAME=MODE_15W"));
   ASSERT_NE(pos, std::string::npos);
   size_t eol = conf.find('\n', pos);
@@ -289,12 +266,12 @@ TEST(CliBoardCurrent, ProfileOnThorSaysTheTotalIsTheVinRail) {
       "i=0; while [ $i -lt 40 ]; do printf 'mb_begin\\nfetch_end\\n'; sleep 0.005; printf 'mb_end\\n'; "
       "i=$((i+1)); done > \"$MODEWISE_PIPE\"";
   auto r = cli("--sysfs-root " + fake.root() + " profile --device jetson --workload mine --modes maxn --minibatches 4 "
-                   "--warmup-allowance 2 --settle-ms 0 --no-db --json --out " + work / "p.csv" + " --command " + quote(cmd),
+                   "--warmup-allowance 2 --settle-ms 0 --no-db --json --out " + work / "p.csv" + " --command " + shell_quote(cmd),
                "MODEWISE_STATE_DIR=" + state.path());
   ASSERT_EQ(r.rc, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["total_rule"], "input rail VIN");
   EXPECT_EQ(j["provenance"], "measured");
-  std::string csv = slurp(work / "p.csv");
+  std::string csv = read_text(work / "p.csv");
   EXPECT_NE(csv.find(",60,"), std::string::npos) << csv;  // power_w: the VIN rail, sub-rails not added
 }

@@ -23,37 +23,12 @@
 using modewise::testing::Board;
 using modewise::testing::FakeSysfs;
 using modewise::testing::TempDir;
+using modewise::test::cli;
+using modewise::test::read_text;
+using modewise::test::shell_quote;
+using Result = modewise::test::ShellResult;
 
 namespace {
-
-struct Result {
-  int rc = -1;
-  std::string out, err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Run the CLI through the shell: `env` is prepended (e.g. "MODEWISE_SETTLE_S=0"), `stdin_file` fed to stdin.
-Result cli(const std::string& args, const std::string& env = "", const std::string& stdin_file = "") {
-  TempDir io("modewise-cli");
-  std::string cmd = env + " " + quote(MODEWISE_CLI) + " " + args + " >" + io / "out" + " 2>" + io / "err" +
-                    (stdin_file.empty() ? " </dev/null" : " <" + quote(stdin_file));
-  int status = std::system(cmd.c_str());
-  Result r;
-  r.rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = slurp(io / "out");
-  r.err = slurp(io / "err");
-  return r;
-}
 
 // Start the CLI in the background (argv, no shell); stdout/stderr to fresh files in `io`.
 pid_t spawn(const std::vector<std::string>& args, const TempDir& io) {
@@ -129,7 +104,7 @@ TEST(CliHardware, TegrastatsToJsonLines) {
   EXPECT_NE(csv.out.find("2746,input rail POM_5V_IN"), std::string::npos) << csv.out;
   // A bad line: exit 1 naming file:line, or skipped with --skip-bad.
   TempDir dir;
-  std::ofstream(dir / "bad.log") << slurp(fixture("tegrastats/nano-jp4.log")) << "garbage line\n";
+  std::ofstream(dir / "bad.log") << read_text(fixture("tegrastats/nano-jp4.log")) << "garbage line\n";
   auto bad = cli("tegrastats " + dir / "bad.log" + " --json");
   EXPECT_EQ(bad.rc, 1);
   EXPECT_NE(bad.err.find("bad.log:2: not a tegrastats line"), std::string::npos) << bad.err;
@@ -203,22 +178,22 @@ TEST(CliHardware, SigtermRestoresAndKillNineIsRestoredAtTheNextStart) {
   auto state_file_exists = [&] { return !std::filesystem::is_empty(state.path()); };
   std::vector<std::string> hold{"--sysfs-root", fake.root(), "apply", "--state-dir", state.path(), "--cores", "4",
                                 "--cpu-mhz",     "1344",      "--gpu-mhz", "612", "--emc-mhz", "2133"};
-  auto holding = [&] { return slurp(io / "err").find("holding the mode") != std::string::npos; };
+  auto holding = [&] { return read_text(io / "err").find("holding the mode") != std::string::npos; };
   // SIGTERM: restored before exiting with 128 + 15.
   pid_t pid = spawn(hold, io);
-  ASSERT_TRUE(wait_for(holding, 20)) << slurp(io / "err");
+  ASSERT_TRUE(wait_for(holding, 20)) << read_text(io / "err");
   EXPECT_EQ(fake.read(kCpu11), "0");
   ::kill(pid, SIGTERM);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << slurp(io / "err");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 143) << read_text(io / "err");
   EXPECT_EQ(fake.read(kCpu11), "1");
   EXPECT_EQ(fake.read(kGpuMax), "1300500000");
   EXPECT_FALSE(state_file_exists());
 
   // SIGKILL: the mode stays, the state file stays; `modewise restore` puts it back.
   pid = spawn(hold, io);
-  ASSERT_TRUE(wait_for(holding, 20)) << slurp(io / "err");
+  ASSERT_TRUE(wait_for(holding, 20)) << read_text(io / "err");
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
   EXPECT_EQ(fake.read(kGpuMax), "612000000");
@@ -234,7 +209,7 @@ TEST(CliHardware, SigtermRestoresAndKillNineIsRestoredAtTheNextStart) {
 
   // SIGKILL again: the next apply restores the leftover state first, and ends with the original state.
   pid = spawn(hold, io);
-  ASSERT_TRUE(wait_for(holding, 20)) << slurp(io / "err");
+  ASSERT_TRUE(wait_for(holding, 20)) << read_text(io / "err");
   ::kill(pid, SIGKILL);
   ::waitpid(pid, &status, 0);
   auto next = cli("--sysfs-root " + fake.root() + " apply --duration 0 --state-dir " + state.path() +
@@ -254,10 +229,10 @@ TEST(CliHardware, ProfileRunsTheUsersCommandOnTheJetsonBackend) {
       "i=0; while [ $i -lt 100 ]; do printf 'mb_begin\\nfetch_end\\n'; sleep 0.01; printf 'mb_end\\n'; "
       "i=$((i+1)); done > \"$MODEWISE_PIPE\"";
   auto r = cli("--sysfs-root " + fake.root() + " profile --device jetson --workload mine --modes maxn --minibatches 4 "
-                   "--warmup-allowance 2 --settle-ms 0 --no-db --out " + work / "p.csv" + " --command " + quote(cmd),
+                   "--warmup-allowance 2 --settle-ms 0 --no-db --out " + work / "p.csv" + " --command " + shell_quote(cmd),
                "MODEWISE_STATE_DIR=" + state.path());
   ASSERT_EQ(r.rc, 0) << r.err;
-  std::string csv = slurp(work / "p.csv");
+  std::string csv = read_text(work / "p.csv");
   EXPECT_NE(csv.find("orin-nano,mine,train"), std::string::npos) << csv;
   EXPECT_NE(csv.find("measured"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",9,"), std::string::npos) << csv;  // power_w: the VDD_IN rail

@@ -24,20 +24,12 @@
 using modewise::testing::Board;
 using modewise::testing::FakeSysfs;
 using modewise::testing::TempDir;
+using modewise::test::find_processes;
+using modewise::test::read_text;
+using modewise::test::shell_quote;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
 
 // Why torch cannot be used here, or "" when it can.
 std::string torch_missing() {
@@ -55,8 +47,8 @@ std::string torch_missing() {
 pid_t spawn_cli(const std::string& args, const std::string& env, const std::string& out, const std::string& err) {
   pid_t pid = ::fork();
   if (pid == 0) {
-    std::string cmd = "exec env " + env + " " + quote(MODEWISE_CLI) + " " + args + " >" + quote(out) + " 2>" +
-                      quote(err) + " </dev/null";
+    std::string cmd = "exec env " + env + " " + shell_quote(MODEWISE_CLI) + " " + args + " >" + shell_quote(out) + " 2>" +
+                      shell_quote(err) + " </dev/null";
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);
   }
@@ -83,46 +75,6 @@ int run_cli(const std::string& args, const std::string& env, const std::string& 
 
 using modewise::test::wait_for;
 
-// A /proc file of a process that may vanish while it is read: "" then.
-std::string read_proc(const fs::path& path) {
-  std::string out;
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
-}
-
-struct Proc {
-  int pid = 0, pgid = 0;
-  char state = '?';
-};
-
-// Live (not zombie) processes whose command line contains `marker`, or whose process group is in `groups`.
-std::vector<Proc> find_processes(const std::string& marker, const std::set<int>& groups = {}) {
-  std::vector<Proc> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::string name = e.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_proc(e.path() / "stat");
-    size_t rp = stat.rfind(')');
-    if (rp == std::string::npos) continue;
-    std::istringstream rest(stat.substr(rp + 2));
-    Proc p;
-    int ppid = 0;
-    rest >> p.state >> ppid >> p.pgid;
-    p.pid = std::stoi(name);
-    if (p.state == 'Z' || p.state == 'X') continue;
-    if (p.pgid == ::getpgrp()) continue;  // this test and the modewise it started (whose arguments hold the marker)
-    std::string cmdline = read_proc(e.path() / "cmdline");
-    if ((!marker.empty() && cmdline.find(marker) != std::string::npos) || groups.count(p.pgid)) out.push_back(p);
-  }
-  return out;
-}
-
 const char* kModes =
     "cores,cpu_mhz,gpu_mhz,emc_mhz\n"
     "12,2201.6,1300.5,3199\n"
@@ -148,13 +100,13 @@ struct Campaign {
     fake.set_rail_mw("VIN_SYS_5V0", 4000);
     fake.set_rail_mw("VDDQ_VDD2_1V8AO", 1000);
   }
-  std::string env() const { return "MODEWISE_STATE_DIR=" + quote(dir / "state"); }
+  std::string env() const { return "MODEWISE_STATE_DIR=" + shell_quote(dir / "state"); }
   std::string args(int workers, const std::string& out, const std::string& marker, const std::string& db,
                    int load_ms = 4) const {
-    return "--sysfs-root " + quote(fake.root()) + (db.empty() ? "" : " --db " + quote(db)) +
+    return "--sysfs-root " + shell_quote(fake.root()) + (db.empty() ? "" : " --db " + shell_quote(db)) +
            " profile --device jetson --workload tinycnn --batch-size 8 --workers " + std::to_string(workers) +
-           " --modes " + quote(modes) + " --minibatches 8 --warmup-allowance 4 --settle-ms 0" +
-           (db.empty() ? " --no-db" : "") + " --out " + quote(out) + " --command " + quote(train_command(marker, load_ms));
+           " --modes " + shell_quote(modes) + " --minibatches 8 --warmup-allowance 4 --settle-ms 0" +
+           (db.empty() ? " --no-db" : "") + " --out " + shell_quote(out) + " --command " + shell_quote(train_command(marker, load_ms));
   }
 };
 
@@ -166,7 +118,7 @@ TEST(CliPytorch, RealMinibatchTimesWarmupAndFetchStallsFallWithWorkers) {
   std::map<int, modewise::profile::Profile> by_workers;
   for (int workers : {0, 2}) {
     std::string out = c.dir / ("w" + std::to_string(workers) + ".csv"), err = c.dir / "err";
-    ASSERT_EQ(run_cli(c.args(workers, out, "11", ""), c.env(), c.dir / "stdout", err), 0) << slurp(err);
+    ASSERT_EQ(run_cli(c.args(workers, out, "11", ""), c.env(), c.dir / "stdout", err), 0) << read_text(err);
     by_workers[workers] = modewise::profile::read_profile_csv(out);
   }
   for (auto& [workers, profile] : by_workers) {
@@ -215,16 +167,16 @@ TEST(CliPytorch, KillMinus9MidCampaignLeavesNoTrainingProcessAndTheRerunResumes)
   pid_t pid = spawn_cli(c.args(2, out, marker, db, 30), c.env(), c.dir / "stdout", err);
   // the first mode is done, the second mode's training process (and its DataLoader workers) is running
   ASSERT_TRUE(wait_for([&] {
-    std::string e = slurp(err);
+    std::string e = read_text(err);
     size_t first = e.find("running `");
     return first != std::string::npos && e.find("running `", first + 1) != std::string::npos;
-  }, 60)) << slurp(err);
+  }, 60)) << read_text(err);
   std::set<int> groups;
   ASSERT_TRUE(wait_for([&] {
     auto procs = find_processes(marker);
     for (const auto& p : procs) groups.insert(p.pgid);
     return procs.size() >= 3;  // python and its 2 workers
-  }, 30)) << slurp(err);
+  }, 30)) << read_text(err);
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   EXPECT_EQ(wait_exit(pid, 10), 128 + SIGKILL);
   // nothing of the training command's process group outlives modewise for long
@@ -234,8 +186,8 @@ TEST(CliPytorch, KillMinus9MidCampaignLeavesNoTrainingProcessAndTheRerunResumes)
   EXPECT_TRUE(gone) << "training processes left after kill -9 of modewise";
 
   std::string err2 = c.dir / "err2";
-  ASSERT_EQ(run_cli(c.args(2, out, marker, db, 30), c.env(), c.dir / "stdout", err2), 0) << slurp(err2);
-  EXPECT_NE(slurp(err2).find("resuming campaign"), std::string::npos) << slurp(err2);
+  ASSERT_EQ(run_cli(c.args(2, out, marker, db, 30), c.env(), c.dir / "stdout", err2), 0) << read_text(err2);
+  EXPECT_NE(read_text(err2).find("resuming campaign"), std::string::npos) << read_text(err2);
   auto profile = modewise::profile::read_profile_csv(out);
   ASSERT_EQ(profile.rows.size(), 3u);
   for (const auto& r : profile.rows) EXPECT_GT(r.time_ms, 0);

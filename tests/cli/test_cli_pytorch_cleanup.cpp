@@ -22,40 +22,18 @@
 using modewise::testing::Board;
 using modewise::testing::FakeSysfs;
 using modewise::testing::TempDir;
+using modewise::test::find_processes;
+using modewise::test::read_text;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string read_file(const fs::path& path) {  // a /proc file may vanish while read: "" then
-  std::string out;
-  int fd = ::open(path.c_str(), O_RDONLY);
-  if (fd < 0) return out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  return out;
-}
-
 // pids of live processes (not this test's process group) whose command line holds `marker` or whose group is in
 // `groups`; the groups of the marker's processes are added to `groups`.
 std::vector<int> live(const std::string& marker, std::set<int>& groups) {
+  for (const auto& p : find_processes(marker)) groups.insert(p.pgid);
   std::vector<int> out;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/proc", ec)) {
-    std::string name = e.path().filename();
-    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::string stat = read_file(e.path() / "stat");
-    size_t rp = stat.rfind(')');
-    if (rp == std::string::npos) continue;
-    std::istringstream rest(stat.substr(rp + 2));
-    char state = '?';
-    int ppid = 0, pgid = 0;
-    rest >> state >> ppid >> pgid;
-    if (state == 'Z' || state == 'X' || pgid == ::getpgrp()) continue;
-    if (read_file(e.path() / "cmdline").find(marker) != std::string::npos) groups.insert(pgid);
-    if (groups.count(pgid)) out.push_back(std::stoi(name));
-  }
+  for (const auto& p : find_processes("", groups)) out.push_back(p.pid);
   return out;
 }
 
@@ -90,7 +68,7 @@ TEST(CliProfileCleanup, KillMinus9StopsACommandThatIgnoresTheClosedPipe) {
     ::_exit(127);
   }
   std::set<int> groups;
-  ASSERT_TRUE(wait_for([&] { return !live(marker, groups).empty(); }, 30)) << read_file(err);
+  ASSERT_TRUE(wait_for([&] { return !live(marker, groups).empty(); }, 30)) << read_text(err);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // minibatches flowing
   ASSERT_EQ(::kill(pid, SIGKILL), 0);
   int status = 0;
@@ -98,5 +76,5 @@ TEST(CliProfileCleanup, KillMinus9StopsACommandThatIgnoresTheClosedPipe) {
   bool gone = wait_for([&] { return live(marker, groups).empty(); }, 15);
   if (!gone)
     for (int p : live(marker, groups)) ::kill(p, SIGKILL);  // leave the machine clean
-  EXPECT_TRUE(gone) << "the command outlived modewise: " << read_file(err);
+  EXPECT_TRUE(gone) << "the command outlived modewise: " << read_text(err);
 }
