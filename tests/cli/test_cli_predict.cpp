@@ -9,20 +9,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/emulated_models.h"
 #include "cli/run_cli.h"
 
 namespace {
 
+using modewise::test::make_emulated_models;
+using modewise::test::q;
 using modewise::test::run_cli;
 using modewise::test::slurp;
 namespace fs = std::filesystem;
-
-std::string q(const fs::path& p) {  // appended, not operator+ of temporaries: g++ 12 -Wrestrict false positive
-  std::string s = "'";
-  s += p.string();
-  s += '\'';
-  return s;
-}
 
 size_t count_lines(const std::string& text) {
   size_t n = 0;
@@ -47,18 +43,7 @@ class CliPredict : public ::testing::Test {
   static void SetUpTestSuite() {
     dir = fs::temp_directory_path() / ("modewise_cli_predict_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    const std::string db = "--db " + q(dir / "p.db") + " ";
-    auto ref = run_cli(db + "profile --device sim:orin-agx --workload resnet18 --modes random:150 --grid powertrain "
-                            "--seed 1 --out " + q(dir / "ref.csv"));
-    ASSERT_EQ(ref.exit_code, 0) << ref.err;
-    auto fresh = run_cli(db + "profile --device sim:orin-agx --workload mobilenetv3 --modes random:30 --grid powertrain "
-                              "--seed 2 --out " + q(dir / "new.csv"));
-    ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
-    auto fit = run_cli("fit --profile " + q(dir / "ref.csv") + " --out " + q(dir / "ref.model.json") + " --epochs 200");
-    ASSERT_EQ(fit.exit_code, 0) << fit.err;
-    auto tr = run_cli("transfer --base " + q(dir / "ref.model.json") + " --profile " + q(dir / "new.csv") + " --out " +
-                      q(dir / "new.model.json"));
-    ASSERT_EQ(tr.exit_code, 0) << tr.err;
+    make_emulated_models(dir, "--db " + q(dir / "p.db") + " profile", 150, 200);
   }
   static void TearDownTestSuite() { fs::remove_all(dir); }
 

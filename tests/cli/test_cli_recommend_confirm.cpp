@@ -6,19 +6,19 @@
 #include <filesystem>
 #include <string>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/emulated_models.h"
 #include "cli/run_cli.h"
 #include "modewise/profile/profile.h"
 
 namespace {
 
+using modewise::test::make_emulated_models;
+using modewise::test::q;
 using modewise::test::run_cli;
 namespace fs = std::filesystem;
 using nlohmann::json;
-
-std::string q(const fs::path& p) { return fmt::format("'{}'", p.string()); }
 
 class CliRecommendConfirm : public ::testing::Test {
  protected:
@@ -27,17 +27,7 @@ class CliRecommendConfirm : public ::testing::Test {
   static void SetUpTestSuite() {
     dir = fs::temp_directory_path() / ("modewise_cli_confirm_" + std::to_string(::getpid()));
     fs::create_directories(dir);
-    auto ref = run_cli("profile --no-db --device sim:orin-agx --workload resnet18 --modes random:100 --grid powertrain "
-                       "--seed 1 --out " + q(dir / "ref.csv"));
-    ASSERT_EQ(ref.exit_code, 0) << ref.err;
-    auto fresh = run_cli("profile --no-db --device sim:orin-agx --workload mobilenetv3 --modes random:30 --grid "
-                         "powertrain --seed 2 --out " + q(dir / "new.csv"));
-    ASSERT_EQ(fresh.exit_code, 0) << fresh.err;
-    auto fit = run_cli("fit --profile " + q(dir / "ref.csv") + " --out " + q(dir / "ref.model.json") + " --epochs 100");
-    ASSERT_EQ(fit.exit_code, 0) << fit.err;
-    auto tr = run_cli("transfer --base " + q(dir / "ref.model.json") + " --profile " + q(dir / "new.csv") + " --out " +
-                      q(dir / "new.model.json"));
-    ASSERT_EQ(tr.exit_code, 0) << tr.err;
+    make_emulated_models(dir, "profile --no-db", 100, 100);
   }
   static void TearDownTestSuite() { fs::remove_all(dir); }
 
@@ -182,24 +172,23 @@ TEST_F(CliRecommendConfirm, NothingWithinTheBudgetIsNotConfirmed) {
 }
 
 TEST_F(CliRecommendConfirm, UsageErrors) {
-  auto negative = run_cli(recommend("--device sim:orin-agx --power-w 20 --confirm -1"));
-  EXPECT_EQ(negative.exit_code, 2);
-  EXPECT_NE(negative.err.find("--confirm"), std::string::npos) << negative.err;
-  auto no_device = run_cli(recommend("--power-w 20 --confirm 3"));
-  EXPECT_EQ(no_device.exit_code, 2);
-  EXPECT_NE(no_device.err.find("give --device"), std::string::npos) << no_device.err;
-  auto bare = run_cli(recommend("--device orin-agx --power-w 20 --confirm 3"));
-  EXPECT_EQ(bare.exit_code, 2);
-  EXPECT_NE(bare.err.find("found 'orin-agx'"), std::string::npos) << bare.err;
-  auto sim_lacks = run_cli(recommend("--device sim:orin-agx --power-w 20 --confirm 3 --workload nosuchnet"));
-  EXPECT_EQ(sim_lacks.exit_code, 2);
-  EXPECT_NE(sim_lacks.err.find("unknown workload 'nosuchnet'"), std::string::npos) << sim_lacks.err;
-  auto replay_lacks =
-      run_cli(recommend("--device replay:" + q(dir / "new.csv") + " --power-w 20 --confirm 3 --workload resnet50"));
-  EXPECT_EQ(replay_lacks.exit_code, 2);
-  EXPECT_NE(replay_lacks.err.find("mobilenetv3"), std::string::npos) << "names what the file has: " << replay_lacks.err;
-  for (const auto* e : {&negative, &no_device, &bare, &sim_lacks, &replay_lacks})
-    EXPECT_EQ(e->err.rfind("modewise: error: ", 0), 0u) << "one error line, nothing before it: " << e->err;
+  struct Case {
+    std::string args, needle, why;
+  };
+  const Case cases[] = {
+      {"--device sim:orin-agx --power-w 20 --confirm -1", "--confirm", ""},
+      {"--power-w 20 --confirm 3", "give --device", ""},
+      {"--device orin-agx --power-w 20 --confirm 3", "found 'orin-agx'", ""},
+      {"--device sim:orin-agx --power-w 20 --confirm 3 --workload nosuchnet", "unknown workload 'nosuchnet'", ""},
+      {"--device replay:" + q(dir / "new.csv") + " --power-w 20 --confirm 3 --workload resnet50", "mobilenetv3",
+       "names what the file has: "},
+  };
+  for (const auto& c : cases) {
+    auto r = run_cli(recommend(c.args));
+    EXPECT_EQ(r.exit_code, 2) << c.args;
+    EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.why << r.err;
+    EXPECT_EQ(r.err.rfind("modewise: error: ", 0), 0u) << "one error line, nothing before it: " << r.err;
+  }
 }
 
 }  // namespace
