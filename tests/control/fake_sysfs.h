@@ -62,6 +62,12 @@ class TempDir {
     if (name.find('\'') != std::string::npos) throw std::invalid_argument("TempDir::q: quote in " + name);
     return "'" + file(name) + "'";
   }
+  // Writes `text` to the file `name` in the directory (created or truncated); returns its path.
+  std::string write(const std::string& name, const std::string& text) const {
+    std::string p = file(name);
+    std::ofstream(p, std::ios::binary) << text;
+    return p;
+  }
 
  private:
   std::string path_;

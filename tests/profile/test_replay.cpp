@@ -9,27 +9,15 @@
 #include "modewise/profile/replay.h"
 #include "modewise/profile/warmup.h"
 #include "modewise/util/error.h"
+#include "control/fake_sysfs.h"
 
 using namespace modewise;
 using profile::ReplayBackend;
+using modewise::testing::TempDir;
 
 namespace {
 
 const std::string kPagoda = std::string(MODEWISE_SOURCE_DIR) + "/tests/fixtures/replay/pagoda_maxn_inference.csv";
-
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    path = std::filesystem::temp_directory_path() / ("modewise_replay_" + std::to_string(::getpid()));
-    std::filesystem::create_directories(path);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  std::string write(const std::string& name, const std::string& text) const {
-    auto p = path / name;
-    std::ofstream(p) << text;
-    return p.string();
-  }
-};
 
 device::WorkloadRequest request(const std::string& w, const std::string& task, int bs) {
   device::WorkloadRequest r;
@@ -186,7 +174,7 @@ TEST(Replay, MalformedFilesNameFileLineAndField) {
   auto ragged = d.write("ragged.csv", "cores,cpu_mhz,gpu_mhz,emc_mhz,time_ms,power_w\n4,1000,500,2000,10\n");
   msg = error_of([&] { ReplayBackend b(ragged); });
   EXPECT_NE(msg.find(ragged + ":2"), std::string::npos) << msg;
-  msg = error_of([&] { ReplayBackend b((d.path / "nope.csv").string()); });
+  msg = error_of([&] { ReplayBackend b(d.file("nope.csv")); });
   EXPECT_NE(msg.find("nope.csv"), std::string::npos) << msg;
 }
 
