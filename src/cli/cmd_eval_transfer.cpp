@@ -28,6 +28,7 @@ struct EvalTransferCliOptions {
   std::string sampling = "random";
   std::string features, hidden, dropout;
   std::string time_features = "log", power_features = "raw";
+  std::string prior = predict::TransferOptions{}.prior;
   bool dropout_given = false, finetune_default_ref = false;
   uint64_t seed = 1;
   bool json = false, per_budget = false;
@@ -67,6 +68,7 @@ void run_eval_transfer(const EvalTransferCliOptions& o, const GlobalOptions& g) 
   opt.use_mlp_fit = !o.finetune_default_ref;
   opt.transfer.correction_features.name = o.time_features;
   opt.transfer.power_correction_features.name = o.power_features;
+  opt.transfer.prior = o.prior;
   opt.adaptive.initial = static_cast<size_t>(o.adaptive_initial);
   opt.adaptive.batch = static_cast<size_t>(o.adaptive_batch);
   opt.adaptive.score = o.adaptive_score;
@@ -206,6 +208,12 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--power-features", o->power_features,
                   "gp, residual: inputs of the power correction (transfer --power-features)")
       ->check(CLI::IsMember(predict::feature_set_names()))
+      ->capture_default_str();
+  cmd->add_option("--prior", o->prior,
+                  "gp: offset of the corrections: none (the reference's prediction), bottleneck (a structural time and "
+                  "power model fitted to NEW's profiled modes) or auto (per target, the lower leave-one-out error; "
+                  "transfer --prior)")
+      ->check(CLI::IsMember({"none", "bottleneck", "auto"}))
       ->capture_default_str();
   cmd->add_option("--confirm", o->confirm,
                   "Confirm each recommendation by measuring up to N candidates near the budget (0: predictions "

@@ -20,6 +20,7 @@ struct TransferCliOptions {
   int epochs = 0, ensemble = 0;
   double lr = 0;
   std::string time_features = "log", power_features = "raw";
+  std::string prior = predict::TransferOptions{}.prior;
   uint64_t seed = 1;
   bool json = false;
 };
@@ -35,6 +36,7 @@ void run_transfer(const TransferCliOptions& o, const GlobalOptions& g) {
   if (o.ensemble > 0) t.ensemble = o.ensemble;
   t.correction_features.name = o.time_features;
   t.power_correction_features.name = o.power_features;
+  t.prior = o.prior;
   t.train.seed = o.seed;
   auto t0 = std::chrono::steady_clock::now();
   predict::PerfModel model = predict::transfer_model(base, spec, rows, t, o.profile);
@@ -70,6 +72,13 @@ Registrar reg(41, "transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--epochs", o->epochs, "Fine-tuning epochs (MLP methods; default 200)")->check(CLI::Range(1, 1000000));
   cmd->add_option("--lr", o->lr, "Fine-tuning learning rate (MLP methods; default 1e-3)")->check(positive_number());
   cmd->add_option("--ensemble", o->ensemble, "Networks averaged by the ensemble method (default 5)")->check(CLI::Range(1, 1000));
+  cmd->add_option("--prior", o->prior,
+                  "gp: offset of the corrections: none (the reference model's prediction), bottleneck (a structural "
+                  "model of time: host launch, GPU roofline, DataLoader terms; of power: the reference's idle power "
+                  "and voltage curves plus dynamic terms, fitted to the profile) or auto (per target, the one with the "
+                  "lower leave-one-out error)")
+      ->check(CLI::IsMember({"none", "bottleneck", "auto"}))
+      ->capture_default_str();
   cmd->add_option("--time-features", o->time_features, "gp, residual: inputs of the time correction (raw, log, physical)")
       ->check(CLI::IsMember(predict::feature_set_names()))
       ->capture_default_str();

@@ -6,6 +6,7 @@
 //      to 0 at measured and already chosen modes.
 // Everything is a deterministic function of the arguments (ties go to the first candidate).
 #include "modewise/predict/adaptive_sampling.h"
+#include "modewise/predict/bottleneck.h"
 
 #include <algorithm>
 #include <cmath>
@@ -77,6 +78,10 @@ struct GpPosterior {
 
   static std::optional<GpPosterior> of(const TargetModel& t, FeatureCache& fc) {
     const auto* g = dynamic_cast<const GpTarget*>(&t);
+    if (const auto* st = dynamic_cast<const StructuredTarget*>(&t)) {  // the gp correction of a bottleneck prior
+      fc.set_signal(st->signal_name(), st->prior_log(fc));
+      g = st->correction.get();
+    }
     if (!g) return std::nullopt;
     return at(*g, g->input.apply(g->inputs.gather(fc)));
   }

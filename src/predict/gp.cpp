@@ -290,12 +290,14 @@ GpTarget fit_gp_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const Cor
     Eigen::MatrixXd k = GpTarget::kernel_matrix(t.kernel, t.train, t.train);
     k.diagonal().array() += t.kernel.noise_var + 1e-10;
     Eigen::MatrixXd kinv = k.llt().solve(Eigen::MatrixXd::Identity(k.rows(), k.cols()));
-    double sum = 0;
+    double sum = 0, sum_sq = 0;
     for (Eigen::Index i = 0; i < k.rows(); ++i) {
       double resid = t.alpha(i) / kinv(i, i);
       double var = std::max(1.0 / kinv(i, i) - t.kernel.noise_var, 1e-12);
       sum += resid * resid / var;
+      sum_sq += resid * resid;
     }
+    t.loo_rmse_log = t.target.sd * std::sqrt(sum_sq / static_cast<double>(k.rows()));
     t.sd_scale = std::max(1.0, std::sqrt(sum / static_cast<double>(k.rows())));
   }
   return t;

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "modewise/util/error.h"
+#include "modewise/predict/bottleneck.h"
 #include "predict/json_util.h"
 
 namespace modewise::predict {
@@ -242,6 +243,7 @@ TargetModelPtr target_model_from_json(const nlohmann::json& j, const std::string
   if (kind == "ridge") return RidgeTarget::from_json(j, where);
   if (kind == "gbt") return GbtTarget::from_json(j, where);
   if (kind == "gp") return GpTarget::from_json(j, where);
+  if (kind == "bottleneck+gp") return StructuredTarget::from_json(j, where);
   if (kind == "ensemble") {
     const auto& m = detail::field(j, "members", where);
     if (!m.is_array() || m.empty()) throw Error("{}.members: expected a non-empty array", where);
@@ -250,7 +252,7 @@ TargetModelPtr target_model_from_json(const nlohmann::json& j, const std::string
       t->members.push_back(target_model_from_json(m[i], fmt::format("{}.members[{}]", where, i)));
     return t;
   }
-  throw Error("{}.kind: unknown model kind '{}' (expected mlp, ridge, gbt, gp or ensemble)", where, kind);
+  throw Error("{}.kind: unknown model kind '{}' (expected mlp, ridge, gbt, gp, bottleneck+gp or ensemble)", where, kind);
 }
 
 }  // namespace modewise::predict

@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
 
+#include "modewise/device/grid.h"
+#include "modewise/predict/bottleneck.h"
 #include "modewise/util/error.h"
 #include "predict/fitters.h"
 
@@ -150,26 +153,95 @@ TargetModelPtr finetuned_ensemble(const std::vector<const MlpTarget*>& parts, Fe
 
 bool is_correction_method(const std::string& m) { return m == "gp" || m == "residual"; }
 
-// A correction of the base model's log prediction of `target` ("time" or "power").
+// What the bottleneck priors need besides the new profile: its measured log times, and the power shape (voltage
+// curves, idle coefficients) fitted to the reference model's predictions on its own device.
+struct PriorContext {
+  Eigen::VectorXd measured_log_time;
+  std::optional<PowerShape> reference_power;
+  bool same_device = false;
+};
+
+// The reference's power shape, from its predictions at up to ~600 modes of its device's powertrain (else full)
+// grid; none when its device is not a built-in one and not the new device.
+std::optional<PowerShape> reference_power_shape(const PerfModel& base, const device::DeviceSpec& spec, int workers) {
+  device::DeviceSpec ref_spec;
+  if (base.info.device == spec.name) {
+    ref_spec = spec;
+  } else {
+    try {
+      ref_spec = device::builtin_device(base.info.device);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  const auto names = device::grid_names(ref_spec);
+  const bool pt = std::find(names.begin(), names.end(), "powertrain") != names.end();
+  const auto all = device::grid_modes(ref_spec, pt ? "powertrain" : "full");
+  const size_t stride = std::max<size_t>(1, all.size() / 600);
+  std::vector<device::PowerMode> modes;
+  for (size_t i = 0; i < all.size(); i += stride) modes.push_back(all[i]);
+  Eigen::VectorXd lt, lp;
+  base.predict_log(ref_spec, modes, lt, lp);
+  BottleneckTime bt = BottleneckTime::fit(modes, lt, workers);
+  PowerShape s = fit_power_shape(bt, ref_spec, modes, lt, lp);
+  return s;
+}
+
+// The power prior of the new workload: on the reference's device its idle part is the reference's and only the
+// dynamic coefficients are fitted; on another device all coefficients, with the reference's voltage curves.
+PowerShape new_power_shape(const PriorContext& ctx, const BottleneckTime& t, FeatureCache& fc,
+                           const Eigen::VectorXd& log_y) {
+  PowerShape s = *ctx.reference_power;
+  Eigen::MatrixXd b = bottleneck_power_bases(t, s, fc.spec(), fc.modes(), fc.signal("time"));
+  const Eigen::VectorXd y = log_y.array().exp().matrix(), w = y.cwiseInverse();
+  if (ctx.same_device) {
+    const Eigen::VectorXd idle = b.topRows(kPowerIdleBases).transpose() * s.coef.head(kPowerIdleBases);
+    s.coef.tail(kPowerBases - kPowerIdleBases) = nnls(b.bottomRows(kPowerBases - kPowerIdleBases), y - idle, w);
+  } else {
+    s.coef = nnls(b, y, w);
+  }
+  Eigen::VectorXd fit = b.transpose() * s.coef;
+  s.fit_rms = std::sqrt((fit.cwiseQuotient(y).array() - 1).square().mean());
+  return s;
+}
+
+// A correction of the base model's log prediction of `target` ("time" or "power"). With the prior "bottleneck"
+// the offset is the bottleneck prior (bottleneck.h) fitted to the profiled modes instead; with "auto" both are
+// fitted and the one with the lower closed-form leave-one-out error of the gp wins (no unmeasured mode is seen).
 TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const TransferOptions& opt,
-                                 const std::string& target) {
+                                 const std::string& target, const PriorContext& ctx) {
   CorrectionInputs in;
   in.features = target == "power" ? opt.power_correction_features : opt.correction_features;
   in.offset = "base_" + target;
   in.signals = {"base_" + target};
   if (target == "power") in.signals.push_back("time");
-  if (opt.method == "gp") {
-    detail::GpOptions g;
-    g.nu = target == "power" ? opt.gp_nu_power : opt.gp_nu_time;
-    return std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, g));
-  }
-  return std::make_unique<RidgeTarget>(detail::fit_ridge_target(fc, log_y, in, opt.correction_degree));
+  if (opt.method != "gp") return std::make_unique<RidgeTarget>(detail::fit_ridge_target(fc, log_y, in, opt.correction_degree));
+  detail::GpOptions g;
+  g.nu = target == "power" ? opt.gp_nu_power : opt.gp_nu_time;
+  std::string prior = opt.prior;
+  if (prior != "none" && prior != "bottleneck" && prior != "auto")
+    throw UsageError("unknown transfer prior '{}' (expected none, bottleneck or auto)", prior);
+  if (target == "power" && !ctx.reference_power) prior = "none";
+  std::unique_ptr<GpTarget> plain;
+  if (prior != "bottleneck") plain = std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, in, g));
+  if (prior == "none") return plain;
+  auto st = std::make_unique<StructuredTarget>();
+  st->target = target;
+  st->time_prior = BottleneckTime::fit(fc.modes(), ctx.measured_log_time, in.features.workers);
+  if (target == "power") st->power.shape = new_power_shape(ctx, st->time_prior, fc, log_y);
+  fc.set_signal(st->signal_name(), st->prior_log(fc));
+  CorrectionInputs sin = in;
+  sin.offset = st->signal_name();
+  st->correction = std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, sin, g));
+  if (plain && plain->loo_rmse_log <= st->correction->loo_rmse_log) return plain;
+  return st;
 }
 
 TargetModelPtr transfer_target(const TargetModel& base, FeatureCache& fc, const Eigen::VectorXd& log_y,
-                               const TransferOptions& opt, uint64_t seed, const std::string& target) {
+                               const TransferOptions& opt, uint64_t seed, const std::string& target,
+                               const PriorContext& ctx) {
   const std::string& m = opt.method;
-  if (is_correction_method(m)) return correction_target(fc, log_y, opt, target);
+  if (is_correction_method(m)) return correction_target(fc, log_y, opt, target, ctx);
   if (m == "powertrain" || m == "head" || m == "head+ft" || m == "freeze" || m == "ensemble") {
     auto parts = mlp_parts(base);
     if (parts.empty())
@@ -240,9 +312,15 @@ PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
     fc.set_signal("base_time", std::move(bt));
     fc.set_signal("base_power", std::move(bp));
   }
-  model.time = transfer_target(*base.time, fc, ts.log_time, opt, opt.train.seed, "time");
+  PriorContext ctx;
+  ctx.measured_log_time = ts.log_time;
+  if (opt.method == "gp") {
+    ctx.same_device = base.info.device == spec.name;
+    if (opt.prior != "none") ctx.reference_power = reference_power_shape(base, spec, opt.power_correction_features.workers);
+  }
+  model.time = transfer_target(*base.time, fc, ts.log_time, opt, opt.train.seed, "time", ctx);
   fc.set_signal("time", model.time->predict_log(fc));
-  model.power = transfer_target(*base.power, fc, ts.log_power, opt, opt.train.seed + 1, "power");
+  model.power = transfer_target(*base.power, fc, ts.log_power, opt, opt.train.seed + 1, "power", ctx);
   return model;
 }
 

@@ -133,6 +133,8 @@ class GpTarget : public TargetModel {
   // Calibration of predict_log_sd: the root mean square of the leave-one-out residuals over their predicted
   // standard deviations (1 for a well calibrated GP, more when it is overconfident).
   double sd_scale = 1;
+  // Root mean square of the closed-form leave-one-out residuals of log(y) at the fit (not saved; 0 when loaded).
+  double loo_rmse_log = 0;
 
   std::string kind() const override { return "gp"; }
   Eigen::VectorXd predict_log(FeatureCache& fc) const override;

@@ -59,6 +59,9 @@ struct TransferOptions {
   // with the clock itself (f x V^2), not with its logarithm.
   FeatureSet power_correction_features{"raw", 4};
   double gp_nu_time = 1.5, gp_nu_power = 2.5;  // gp: Matern smoothness of the time and power corrections
+  // gp: offset of the correction: "none" (the reference's prediction), "bottleneck" (the structural prior of
+  // bottleneck.h fitted to the profiled modes) or "auto" (per target, the one with the lower leave-one-out error)
+  std::string prior = "auto";
   int correction_degree = 2;        // residual: polynomial degree of the ridge correction (1..3)
   FeatureSet scratch_features;      // scratch, linear, poly, gbt baselines
   int poly_degree = 2;              // poly baseline
