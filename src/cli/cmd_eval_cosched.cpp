@@ -33,6 +33,7 @@ struct EvalCoschedOptions {
   int threads = 2;
   uint64_t seed = 1;
   bool json = false;
+  bool breakdown = false;
 };
 
 std::vector<std::string> names(const std::string& text, const std::vector<std::string>& fallback) {
@@ -101,7 +102,16 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
                             {"profiled_modes_max", s.profiled_max},
                             {"measurements_mean", s.measurements_mean},
                             {"measurements_max", s.measurements_max},
-                            {"cpu_s", s.seconds}});
+                            {"cpu_s", s.seconds},
+                            {"misses",
+                             {{"said_infeasible", s.claimed_infeasible},
+                              {"said_infeasible_with_feasible_measured", s.infeasible_feasible_measured},
+                              {"broke_within_noise", s.broke_within_noise},
+                              {"broke_beyond_noise", s.broke_beyond_noise},
+                              {"tight_configs", s.tight_configs},
+                              {"met_tight", s.met_tight},
+                              {"loss_search_met", s.loss_search_met},
+                              {"loss_choice_met", s.loss_choice_met}}}});
     std::cout << nlohmann::json{{"device", r.device},
                                 {"grid", r.grid},
                                 {"provenance", "emulated"},
@@ -135,6 +145,20 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
     t.add(row);
   }
   t.print(std::cout);
+  if (o.breakdown) {
+    // Where the misses come from (feasible configurations): docs/COSCHED.md, "Where the misses come from".
+    util::TextTable b({"strategy", "feasible", "met", "said_infeasible", "infeasible_but_feasible_measured",
+                       "broke_within_noise", "broke_beyond_noise", "tight_configs", "met_tight",
+                       "loss_search_met_%", "loss_choice_met_%"});
+    for (const auto& s : r.strategies)
+      b.add({cosched::to_string(s.strategy), std::to_string(s.feasible_configs), std::to_string(s.met),
+             std::to_string(s.claimed_infeasible), std::to_string(s.infeasible_feasible_measured),
+             std::to_string(s.broke_within_noise), std::to_string(s.broke_beyond_noise),
+             std::to_string(s.tight_configs), std::to_string(s.met_tight),
+             fmt::format("{:.2f}", 100 * s.loss_search_met), fmt::format("{:.2f}", 100 * s.loss_choice_met)});
+    std::cout << "\n";
+    b.print(std::cout);
+  }
   info(fmt::format("{} configurations ({} feasible) over {} pairs, {} modes of grid '{}', noise {}%: {:.1f} s wall, "
                    "{:.1f} s CPU; emulated (sim:{})",
                    r.configs, r.feasible_configs, r.pairs, r.modes, r.grid, util::format_number(o.noise_pct),
@@ -184,6 +208,9 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
       ->check(CLI::Range(1, 1024));
   cmd->add_option("--seed", o->seed, "Seed (noise, sampling)")->capture_default_str();
   cmd->add_flag("--json", o->json, "JSON output");
+  cmd->add_flag("--breakdown", o->breakdown,
+                "Also print where the misses come from (said infeasible, budgets broken within / beyond the noise, "
+                "configurations tighter than one noise sd, throughput lost to search and to the choice)");
   cmd->callback([o] { run_eval_cosched(*o); });
 });
 

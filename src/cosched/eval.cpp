@@ -21,6 +21,8 @@ namespace {
 
 struct Acc {
   size_t feasible = 0, met = 0, claimed_infeasible = 0, false_feasible = 0, met_tolerant = 0;
+  size_t infeasible_feasible_measured = 0, broke_within = 0, broke_beyond = 0, tight = 0, met_tight = 0;
+  double loss_search = 0, loss_choice = 0;
   double rel_met = 0, rel_all = 0, rel_met_tolerant = 0;
   double profiled_sum = 0, measurements_sum = 0;
   size_t answers = 0;
@@ -30,6 +32,9 @@ struct Acc {
     feasible += o.feasible, met += o.met, claimed_infeasible += o.claimed_infeasible;
     false_feasible += o.false_feasible, rel_met += o.rel_met, rel_all += o.rel_all;
     met_tolerant += o.met_tolerant, rel_met_tolerant += o.rel_met_tolerant;
+    infeasible_feasible_measured += o.infeasible_feasible_measured, broke_within += o.broke_within;
+    broke_beyond += o.broke_beyond, tight += o.tight, met_tight += o.met_tight;
+    loss_search += o.loss_search, loss_choice += o.loss_choice;
     profiled_sum += o.profiled_sum, answers += o.answers, seconds += o.seconds;
     profiled_max = std::max(profiled_max, o.profiled_max);
     measurements_sum += o.measurements_sum, measurements_max = std::max(measurements_max, o.measurements_max);
@@ -79,7 +84,9 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
   struct Config {
     Budget budget;
     double optimum = 0;  // 0: infeasible
+    bool tight = false;  // with noise: the optimum's slack is under one propagated noise sd
   };
+  const Margins one_sd = margins_for(noise, 1.0, 0);
   std::vector<Config> configs;
   std::vector<Outcome> truth(lat.size() * nb);
   for (double f : o.rate_fractions) {
@@ -97,11 +104,18 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
       for (int j = 0; j < o.power_levels; ++j) {
         Config c;
         c.budget = {rate, g * lmin, pmin + (pmax - pmin) * (j + 0.5) / o.power_levels};
+        size_t opt_i = 0, opt_k = 0;
         for (size_t i : avail)
           for (size_t k = 0; k < nb; ++k) {
             const Outcome& out = truth[i * nb + k];
-            if (out.train_throughput > c.optimum && check(out, c.budget).ok()) c.optimum = out.train_throughput;
+            if (out.train_throughput > c.optimum && check(out, c.budget).ok())
+              c.optimum = out.train_throughput, opt_i = i, opt_k = k;
           }
+        if (c.optimum > 0 && !one_sd.none()) {
+          const Outcome& out = truth[opt_i * nb + opt_k];
+          const auto [lm, pm] = relative_margins(one_sd, (*table)[opt_i].train, (*table)[opt_i].infer[opt_k], out);
+          c.tight = !check(out, c.budget, lm, pm).ok();
+        }
         configs.push_back(c);
       }
   }
@@ -154,6 +168,9 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
         if (strategy == Strategy::gmd) p = plan_gmd(oracle, c.budget, o.planner.gmd_max_modes, margins, o.planner.gmd_repeats);
         else p = plan_random(oracle, c.budget, o.planner.random_modes, mix(o.planner.seed, pair_index * 1000003 + ci), margins);
       }
+      auto truth_at = [&](size_t i, size_t k, double rate) {
+        return evaluate((*table)[i].train, (*table)[i].infer[k], w.train_batch_size, w.infer_batch_sizes[k], rate);
+      };
       acc.profiled_sum += p.profiled_modes;
       acc.answers += 1;
       acc.profiled_max = std::max(acc.profiled_max, p.profiled_modes);
@@ -170,7 +187,25 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
       const bool ok_tolerant = p.feasible && check(t, loose).ok();
       if (c.optimum > 0) {
         ++acc.feasible;
-        if (!p.feasible) ++acc.claimed_infeasible;
+        // The best truly feasible choice among the modes measured for this answer.
+        double best_measured = 0;
+        for (size_t i : p.measured)
+          for (size_t k = 0; k < nb; ++k) {
+            const Outcome& out = truth_at(i, k, c.budget.arrival_rate_per_s);
+            if (out.train_throughput > best_measured && check(out, c.budget).ok()) best_measured = out.train_throughput;
+          }
+        if (c.tight) ++acc.tight;
+        if (!p.feasible) {
+          ++acc.claimed_infeasible;
+          if (best_measured > 0) ++acc.infeasible_feasible_measured;
+        } else if (!ok) {
+          if (ok_tolerant) ++acc.broke_within;
+          else ++acc.broke_beyond;
+        } else {
+          if (c.tight) ++acc.met_tight;
+          acc.loss_search += 1 - best_measured / c.optimum;
+          acc.loss_choice += (best_measured - t.train_throughput) / c.optimum;
+        }
         if (ok_tolerant) {
           ++acc.met_tolerant;
           acc.rel_met_tolerant += t.train_throughput / c.optimum;
@@ -258,6 +293,13 @@ EvalReport run_eval(const EvalOptions& o, const std::function<void(size_t, size_
     st.measurements_mean = a.answers ? a.measurements_sum / a.answers : 0.0;
     st.measurements_max = a.measurements_max;
     st.seconds = a.seconds;
+    st.infeasible_feasible_measured = a.infeasible_feasible_measured;
+    st.broke_within_noise = a.broke_within;
+    st.broke_beyond_noise = a.broke_beyond;
+    st.tight_configs = a.tight;
+    st.met_tight = a.met_tight;
+    st.loss_search_met = a.met ? a.loss_search / a.met : 0.0;
+    st.loss_choice_met = a.met ? a.loss_choice / a.met : 0.0;
     report.strategies.push_back(st);
   }
   report.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall0).count();

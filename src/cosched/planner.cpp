@@ -130,6 +130,7 @@ Plan make_plan(const ProfileOracle& oracle, const Choice& c, bool feasible, cons
   p.infer_batch_size = oracle.workloads().infer_batch_sizes[c.batch_slot];
   p.profiled_modes = oracle.profiled_modes();
   p.measurements = oracle.measurements();
+  p.measured = oracle.measured_modes();
   if (!feasible) p.miss = c.violation.describe(budget);
   return p;
 }

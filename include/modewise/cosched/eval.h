@@ -54,6 +54,16 @@ struct StrategyStats {
   double measurements_mean = 0;   // profiling runs per answer: distinct modes plus re-measurements
   int measurements_max = 0;
   double seconds = 0;             // CPU seconds spent in the strategy (planning, not table building)
+  // Where the misses come from (feasible configurations only; docs/COSCHED.md, "Where the misses come from").
+  size_t infeasible_feasible_measured = 0;  // said infeasible although a measured mode truly meets both budgets
+  size_t broke_within_noise = 0;  // answered feasible, truly breaks a budget by at most the noise (tolerant met)
+  size_t broke_beyond_noise = 0;  // answered feasible, truly breaks a budget by more than the noise
+  size_t tight_configs = 0;       // with noise: the optimum's slack is under one propagated noise sd
+  size_t met_tight = 0;           // met answers among the tight configurations
+  // Over the met answers, the mean throughput lost (fraction of the optimum) because the optimum's mode was not
+  // measured (search: the best truly feasible measured choice / optimum) and because a worse measured choice was
+  // taken (choice: margins and noise).
+  double loss_search_met = 0, loss_choice_met = 0;
   double met_share() const { return feasible_configs ? double(met) / feasible_configs : 0.0; }
   double met_tolerant_share() const { return feasible_configs ? double(met_tolerant) / feasible_configs : 0.0; }
 };

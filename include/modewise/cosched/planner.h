@@ -70,6 +70,7 @@ struct Plan {
   int measurements = 0;    // profiling runs: distinct modes plus re-measurements (ProfileOracle::measurements)
   bool predicted = false;  // outcome from a model (powertrain), not from measurements
   std::string miss;        // nearest miss, e.g. "power (by 3.20 W)" ("" when feasible)
+  std::vector<size_t> measured;  // lattice indices of the modes measured for this answer (the evaluation's analysis)
 };
 
 // Safety margins for the oracle's measurement noise, calibrated per (mode, b): a choice must meet
