@@ -55,4 +55,18 @@ inline double brute_force_optimum(const ProfileTable& t, const ModeLattice& lat,
   return best;
 }
 
+// The synthetic problem as the planner tests use it: its lattice, workloads and true table, an oracle on the table
+// (optionally noisy), and the true outcome of a plan's answer.
+struct SyntheticProblem {
+  ModeLattice lat{synthetic_axes()};
+  Workloads w = synthetic_workloads();
+  std::shared_ptr<const ProfileTable> table = synthetic_table(lat, w);
+  ProfileOracle oracle(NoiseModel noise = {}) const { return ProfileOracle(lat, w, table_source(table), noise); }
+  Outcome truth(size_t mode_index, size_t batch_slot, double arrival_rate_per_s) const {
+    const ModeProfile& m = (*table)[mode_index];
+    return evaluate(m.train, m.infer[batch_slot], w.train_batch_size, w.infer_batch_sizes[batch_slot],
+                    arrival_rate_per_s);
+  }
+};
+
 }  // namespace modewise::cosched::test

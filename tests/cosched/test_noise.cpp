@@ -14,12 +14,7 @@ using namespace modewise::cosched;
 
 namespace {
 
-struct Problem {
-  ModeLattice lat{test::synthetic_axes()};
-  Workloads w = test::synthetic_workloads();
-  std::shared_ptr<const ProfileTable> table = test::synthetic_table(lat, w);
-  ProfileOracle oracle(NoiseModel noise = {}) const { return ProfileOracle(lat, w, table_source(table), noise); }
-};
+using Problem = test::SyntheticProblem;
 
 TEST(CoschedNoise, RemeasuringAveragesTheNoiseAndIsCounted) {
   Problem f;
@@ -82,9 +77,7 @@ Score score(const Problem& f, PlanFn&& plan_for) {
         const double opt = test::brute_force_optimum(*f.table, f.lat, f.w, b);
         if (opt <= 0) continue;
         const Plan plan = plan_for(b);
-        const ModeProfile& t = (*f.table)[plan.choice.mode_index];
-        const Outcome o = evaluate(t.train, t.infer[plan.choice.batch_slot], f.w.train_batch_size,
-                                   plan.infer_batch_size, rate);
+        const Outcome o = f.truth(plan.choice.mode_index, plan.choice.batch_slot, rate);
         ++s.feasible;
         if (plan.feasible && check(o, b).ok()) ++s.met, s.rel += o.train_throughput / opt;
         if (plan.feasible && check(o, {rate, lat_ms * 1.02, p * 1.02}).ok()) ++s.met_tolerant;

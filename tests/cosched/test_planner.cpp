@@ -10,14 +10,9 @@ using namespace modewise::cosched;
 
 namespace {
 
-struct Fixture {
-  ModeLattice lat{test::synthetic_axes()};
-  Workloads w = test::synthetic_workloads();
-  std::shared_ptr<const ProfileTable> table = test::synthetic_table(lat, w);
-  ProfileOracle oracle(NoiseModel noise = {}) const { return ProfileOracle(lat, w, table_source(table), noise); }
+struct Fixture : test::SyntheticProblem {
   Outcome truth(const Plan& p, const Budget& b) const {
-    const ModeProfile& m = (*table)[p.choice.mode_index];
-    return evaluate(m.train, m.infer[p.choice.batch_slot], w.train_batch_size, p.infer_batch_size, b.arrival_rate_per_s);
+    return SyntheticProblem::truth(p.choice.mode_index, p.choice.batch_slot, b.arrival_rate_per_s);
   }
   // A spread of budgets from impossible to loose (rates, latencies, powers relative to the problem).
   std::vector<Budget> budgets() const {
