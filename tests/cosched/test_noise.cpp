@@ -113,16 +113,22 @@ TEST(CoschedNoise, AlsStaysWithin50MeasurementsAndMeetsNoisyBudgets) {
   AlsPlanner als(o, scenarios_in_box({2, 30, 250, 2000, 12, 42}, 120, 3), ao, margins_for(o.noise(), kDefaultSafetyZ));
   als.profile();
   const int shared = o.measurements();
-  int most = 0;
+  int most = 0, most_repeats = 0;
   const Score s = score(f, [&](const Budget& b) {
     Plan p = als.answer(b);
     most = std::max(most, p.measurements);
+    most_repeats = std::max(most_repeats, p.measurements - p.profiled_modes);
     return p;
   });
   EXPECT_EQ(o.measurements(), shared);  // re-measurements stay private to their answer
   EXPECT_LE(most, 50);
+  // the per-answer 10: up to 5 new modes, the rest (at least 5) re-measure the answer; the eval and `cosched plan`
+  // use the same default
+  EXPECT_EQ(ao.repeats, 5);
+  EXPECT_EQ(PlannerOptions{}.als_repeats, ao.repeats);
+  EXPECT_GE(most_repeats, ao.repeats);
   ASSERT_GT(s.feasible, 60);
-  // seed 7: 109 of 109 strictly, 98.0% of the optimal throughput
+  // seed 7: 109 of 109 strictly, 98.1% of the optimal throughput
   EXPECT_GE(s.met, 0.97 * s.feasible) << s.met << " of " << s.feasible;
   EXPECT_GE(s.met_tolerant, 0.99 * s.feasible) << s.met_tolerant << " of " << s.feasible;
   EXPECT_GE(s.rel, 0.95);

@@ -18,7 +18,7 @@ namespace modewise::cosched {
 struct AlsOptions {
   int max_modes = 50;       // per answer: shared modes plus the ones profiled for that budget
   int refine_modes = 10;    // of those, kept for the budget-specific step of answer()
-  int repeats = 4;          // with noise: of refine_modes, measurements that re-measure the answer
+  int repeats = 5;          // with noise: of refine_modes, measurements that re-measure the answer
   int initial_modes = 8;    // space-filling start (top corner included)
   int batch = 3;            // modes chosen per surrogate fit
   double optimism = 3.0;    // acquisition: mean - optimism * sd of log time and log power
