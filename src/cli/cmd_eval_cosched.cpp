@@ -28,6 +28,7 @@ struct EvalCoschedOptions {
   double safety_z = cosched::kDefaultSafetyZ;
   int gmd_repeats = cosched::kDefaultGmdRepeats;
   int als_repeats = cosched::PlannerOptions{}.als_repeats;
+  int als_refine_modes = cosched::PlannerOptions{}.als_refine_modes;
   int smooth_min_modes = cosched::kDefaultSmoothMinModes;
   double als_safety_z = cosched::kDefaultAlsSafetyZ;
   int threads = 2;
@@ -71,7 +72,10 @@ void run_eval_cosched(const EvalCoschedOptions& o) {
   e.noise = {o.noise_pct / 100.0, o.noise_pct / 100.0, o.seed};
   e.planner.safety_z = o.safety_z;
   e.planner.gmd_repeats = o.gmd_repeats;
+  if (o.als_repeats > o.als_refine_modes)
+    throw UsageError("--als-repeats ({}) must not exceed --als-refine-modes ({})", o.als_repeats, o.als_refine_modes);
   e.planner.als_repeats = o.als_repeats;
+  e.planner.als_refine_modes = o.als_refine_modes;
   e.planner.smooth_min_modes = o.smooth_min_modes;
   e.planner.als_safety_z = o.als_safety_z;
   e.planner.seed = o.seed;
@@ -193,10 +197,16 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
       ->capture_default_str()
       ->check(CLI::Range(0, 14));
   cmd->add_option("--als-repeats", o->als_repeats,
-                  "With noise: measurements of ALS's per-answer 10 that re-measure its candidate answer")
+                  "With noise: measurements of ALS's per-answer refinement that re-measure its candidate answer")
       ->capture_default_str()
-      ->check(CLI::Range(0, 10));
-  cmd->add_option("--als-safety-z", o->als_safety_z, "ALS's safety margin, in propagated (smoothed) noise sds")
+      ->check(CLI::Range(0, 49));
+  cmd->add_option("--als-refine-modes", o->als_refine_modes,
+                  "With noise: of ALS's 50 measurements per answer, those kept for the budget-specific refinement "
+                  "(new modes, then re-measurements); the rest are shared by all budgets of a workload pair (without "
+                  "noise: 10)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 49));
+  cmd->add_option("--als-safety-z", o->als_safety_z, "ALS's safety margin, in propagated noise sds (of its averaged or smoothed values)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--smooth-min-modes", o->smooth_min_modes,

@@ -93,7 +93,7 @@ std::vector<size_t> initial_design(const ModeLattice& lat, int count, uint64_t s
 void AlsPlanner::profile() {
   const ModeLattice& lat = oracle_.lattice();
   const Workloads& w = oracle_.workloads();
-  const int max_modes = std::min<int>(std::max(1, options_.max_modes - std::max(0, options_.refine_modes)),
+  const int max_modes = std::min<int>(std::max(1, options_.max_modes - std::max(0, refine())),
                                       static_cast<int>(lat.available_count()));
   for (size_t i : initial_design(lat, std::min(options_.initial_modes, max_modes), options_.seed))
     oracle_.measure(i);
@@ -156,7 +156,7 @@ void AlsPlanner::profile() {
   const auto& measured = oracle_.measured_modes();
   // The final surrogate, for the budget-specific refinement.
   predicted_.assign(lat.size(), ModeProfile{});
-  if (measured.size() >= 2 && options_.refine_modes > 0) {
+  if (measured.size() >= 2 && refine() > 0) {
     Eigen::MatrixXd y(measured.size(), 2 + 2 * w.infer_batch_sizes.size());
     for (size_t r = 0; r < measured.size(); ++r) y.row(r) = Surrogate::log_targets(*oracle_.find(measured[r])).transpose();
     model.fit(measured, y);
@@ -193,7 +193,7 @@ Plan AlsPlanner::answer(const Budget& budget) const {
                                          : plan_from_estimates(oracle_, shared_estimates_, budget,
                                                                margins_.none() ? 0.0 : margins_.z);
   const bool noisy = !margins_.none();
-  const int budget_left = std::min(options_.refine_modes, options_.max_modes - oracle_.measurements());
+  const int budget_left = std::min(refine(), options_.max_modes - oracle_.measurements());
   const int repeats = noisy ? std::min(budget_left, std::max(0, options_.repeats)) : 0;
   const int room = budget_left - repeats;  // new modes for this budget
   if (predicted_.empty() || budget_left <= 0) return plan;

@@ -146,6 +146,7 @@ PairResult eval_pair(const EvalOptions& o, const device::DeviceSpec& spec, const
         AlsOptions ao;
         ao.max_modes = o.planner.als_max_modes;
         ao.repeats = o.planner.als_repeats;
+        ao.noisy_refine_modes = o.planner.als_refine_modes;
         ao.seed = mix(o.planner.seed, pair_index);
         als = std::make_unique<AlsPlanner>(*shared, scenarios_in_box(box, o.als_scenarios, ao.seed), ao,
                                            margins_for(noise, o.planner.als_safety_z, o.planner.smooth_min_modes));

@@ -245,6 +245,7 @@ Plan plan(Strategy s, ProfileOracle& oracle, const Budget& budget, const Planner
       AlsOptions ao;
       ao.max_modes = o.als_max_modes;
       ao.repeats = o.als_repeats;
+      ao.noisy_refine_modes = o.als_refine_modes;
       ao.seed = o.seed;
       AlsPlanner als(oracle, scenarios_around(budget, ao.scenarios, o.seed), ao,
                      margins_for(oracle.noise(), o.als_safety_z, o.smooth_min_modes));

@@ -110,7 +110,7 @@ TEST(CoschedNoise, AlsStaysWithin50MeasurementsAndMeetsNoisyBudgets) {
   Problem f;
   ProfileOracle o = f.oracle({0.02, 0.02, 7});
   AlsOptions ao;
-  AlsPlanner als(o, scenarios_in_box({2, 30, 250, 2000, 12, 42}, 120, 3), ao, margins_for(o.noise(), kDefaultSafetyZ));
+  AlsPlanner als(o, scenarios_in_box({2, 30, 250, 2000, 12, 42}, 120, 3), ao, margins_for(o.noise(), kDefaultAlsSafetyZ));
   als.profile();
   const int shared = o.measurements();
   int most = 0, most_repeats = 0;
@@ -122,13 +122,19 @@ TEST(CoschedNoise, AlsStaysWithin50MeasurementsAndMeetsNoisyBudgets) {
   });
   EXPECT_EQ(o.measurements(), shared);  // re-measurements stay private to their answer
   EXPECT_LE(most, 50);
-  // the per-answer 10: up to 5 new modes, the rest (at least 5) re-measure the answer; the eval and `cosched plan`
-  // use the same default
-  EXPECT_EQ(ao.repeats, 5);
+  // with noise the per-answer step keeps 16 of the 50: up to 8 new modes, the rest (at least 8) re-measure the
+  // answer; the eval and `cosched plan` use the same defaults; without noise it keeps 10
+  EXPECT_EQ(ao.repeats, 8);
+  EXPECT_EQ(ao.noisy_refine_modes, 16);
+  EXPECT_EQ(als.refine(), 16);
   EXPECT_EQ(PlannerOptions{}.als_repeats, ao.repeats);
+  EXPECT_EQ(PlannerOptions{}.als_refine_modes, ao.noisy_refine_modes);
   EXPECT_GE(most_repeats, ao.repeats);
+  EXPECT_LE(shared, 50 - 16);
+  ProfileOracle exact = f.oracle();
+  EXPECT_EQ(AlsPlanner(exact, {Budget{10, 400, 30}}, ao, Margins{}).refine(), 10);
   ASSERT_GT(s.feasible, 60);
-  // seed 7: 109 of 109 strictly, 98.1% of the optimal throughput
+  // seed 7: 109 of 109 strictly, 98.3% of the optimal throughput
   EXPECT_GE(s.met, 0.97 * s.feasible) << s.met << " of " << s.feasible;
   EXPECT_GE(s.met_tolerant, 0.99 * s.feasible) << s.met_tolerant << " of " << s.feasible;
   EXPECT_GE(s.rel, 0.95);

@@ -17,8 +17,11 @@ namespace modewise::cosched {
 
 struct AlsOptions {
   int max_modes = 50;       // per answer: shared modes plus the ones profiled for that budget
-  int refine_modes = 10;    // of those, kept for the budget-specific step of answer()
-  int repeats = 5;          // with noise: of refine_modes, measurements that re-measure the answer
+  int refine_modes = 10;    // of those, kept for the budget-specific step of answer() (new modes)
+  // With noise: of the 50, kept for the budget-specific step (new modes, then `repeats` re-measurements of the
+  // answer); more than without noise because the step also pays for the re-measurements (docs/COSCHED.md).
+  int noisy_refine_modes = 16;
+  int repeats = 8;          // with noise: of noisy_refine_modes, measurements that re-measure the answer
   int initial_modes = 8;    // space-filling start (top corner included)
   int batch = 3;            // modes chosen per surrogate fit
   double optimism = 3.0;    // acquisition: mean - optimism * sd of log time and log power
@@ -38,10 +41,12 @@ std::vector<Budget> scenarios_in_box(const BudgetBox& box, int count, uint64_t s
 class AlsPlanner {
  public:
   AlsPlanner(ProfileOracle& oracle, std::vector<Budget> scenarios, AlsOptions options, Margins margins);
-  void profile();                           // spends up to max_modes - refine_modes profiled modes
+  void profile();                           // spends up to max_modes - refine() profiled modes
   Plan answer(const Budget& budget) const;  // best profiled choice after the budget-specific refinement
   // Profiled modes that no other profiled mode dominates (faster and lower-power for every task).
   const std::vector<size_t>& pareto_modes() const { return pareto_; }
+  // Measurements per answer kept for its budget-specific step: noisy_refine_modes with noise, else refine_modes.
+  int refine() const { return margins_.none() ? options_.refine_modes : options_.noisy_refine_modes; }
 
  private:
   ProfileOracle& oracle_;
