@@ -334,8 +334,9 @@ std::unique_ptr<StructuredTarget> StructuredTarget::from_json(const nlohmann::js
   const auto names = BottleneckTime::param_names();
   for (size_t k = 0; k < names.size(); ++k) {
     t->time_prior.p[k] = detail::number(tp, names[k], where + ".time_prior");
-    if (!std::isfinite(t->time_prior.p[k]))
-      throw Error("{}.time_prior.{}: expected a finite number", where, names[k]);
+    // the fit keeps them within [-40, 40] (log milliseconds x GHz); far outside, exp() overflows
+    if (!(std::abs(t->time_prior.p[k]) <= 50))
+      throw Error("{}.time_prior.{}: expected a number in [-50, 50], found {}", where, names[k], t->time_prior.p[k]);
   }
   if (t->target == "power") {
     const std::string pw = where + ".power_prior";

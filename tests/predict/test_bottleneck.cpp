@@ -156,6 +156,8 @@ TEST(BottleneckPrior, StructuredTransferRoundTripsThroughJson) {
   EXPECT_NE(e.find(".target: expected \"time\" or \"power\""), std::string::npos) << e;
   e = error_after([](nlohmann::json& j) { j["targets"]["time_ms"]["model"]["correction"]["inputs"]["offset"] = "base_time"; });
   EXPECT_NE(e.find("correction.inputs.offset: expected \"prior_time\""), std::string::npos) << e;
+  e = error_after([](nlohmann::json& j) { j["targets"]["time_ms"]["model"]["time_prior"]["log_fixed"] = 1e300; });
+  EXPECT_NE(e.find("time_prior.log_fixed: expected a number in [-50, 50]"), std::string::npos) << e;
   e = error_after([](nlohmann::json& j) { j["targets"]["time_ms"]["model"]["workers"] = 0; });
   EXPECT_NE(e.find("workers: expected a positive integer"), std::string::npos) << e;
 }
