@@ -20,6 +20,13 @@
 namespace modewise::cli {
 namespace {
 
+// The library's defaults, from named objects (g++ 12 warns -Wmaybe-uninitialized about members of a temporary
+// TransferOptions{} read in a default member initializer).
+const predict::AdaptiveOptions& adaptive_defaults() {
+  static const predict::AdaptiveOptions d;
+  return d;
+}
+
 struct EvalTransferCliOptions {
   std::string ref, fresh, ref_device, new_device;
   std::string samples = "10,20,50,100", methods;
@@ -28,16 +35,16 @@ struct EvalTransferCliOptions {
   std::string sampling = "random";
   std::string features, hidden, dropout;
   std::string time_features = "log", power_features = "raw";
-  std::string prior = predict::TransferOptions{}.prior;
+  std::string prior = adaptive_defaults().transfer.prior;
   bool dropout_given = false, finetune_default_ref = false;
   uint64_t seed = 1;
   bool json = false, per_budget = false;
   int confirm = 0;
   bool confirm_without_profile = false;
   int adaptive_initial = 10, adaptive_batch = 5;
-  std::string adaptive_score = "imse", adaptive_first = predict::AdaptiveOptions{}.first_batch;
-  double adaptive_power_weight = predict::AdaptiveOptions{}.power_weight;
-  double adaptive_front_weight = predict::AdaptiveOptions{}.front_weight;
+  std::string adaptive_score = "imse", adaptive_first = adaptive_defaults().first_batch;
+  double adaptive_power_weight = adaptive_defaults().power_weight;
+  double adaptive_front_weight = adaptive_defaults().front_weight;
 };
 
 std::string provenance_note(const std::string& p) {

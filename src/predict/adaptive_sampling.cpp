@@ -213,6 +213,78 @@ Step transfer_step(const PerfModel& base, const device::DeviceSpec& spec,
   return s;
 }
 
+// Greedy picks by value x diversity factor 1 - exp(-d^2 / (2 r^2)), d the distance in the spread space to the
+// nearest measured or already picked mode (r^2 = diversity x the median such squared distance before picking).
+std::vector<size_t> diverse_picks(const std::vector<device::PowerMode>& candidates, const std::vector<size_t>& left,
+                                  const std::vector<bool>& is_done, const std::vector<double>& value, size_t want,
+                                  double diversity) {
+  const Eigen::MatrixXd z = standardized_log_modes(candidates);
+  Eigen::VectorXd dmin = Eigen::VectorXd::Constant(z.cols(), INFINITY);
+  auto near = [&](Eigen::Index j) { dmin = dmin.cwiseMin((z.colwise() - z.col(j)).colwise().squaredNorm().transpose()); };
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (is_done[i]) near(static_cast<Eigen::Index>(i));
+  std::vector<double> d;
+  for (size_t i : left)
+    if (std::isfinite(dmin(static_cast<Eigen::Index>(i)))) d.push_back(dmin(static_cast<Eigen::Index>(i)));
+  double r2 = 1.0;
+  if (!d.empty()) {
+    std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+    r2 = std::max(diversity * d[d.size() / 2], 1e-9);
+  }
+  std::vector<size_t> out;
+  std::vector<bool> chosen(candidates.size(), false);
+  while (out.size() < want) {
+    size_t best = candidates.size();
+    double best_score = -1;
+    for (size_t i : left) {
+      if (chosen[i] || is_done[i]) continue;
+      double di = dmin(static_cast<Eigen::Index>(i));
+      double score = value[i] * (std::isfinite(di) ? -std::expm1(-di / (2 * r2)) : 1.0);
+      if (score > best_score) {
+        best_score = score;
+        best = i;
+      }
+    }
+    if (best == candidates.size()) break;
+    chosen[best] = true;
+    out.push_back(best);
+    near(static_cast<Eigen::Index>(best));
+  }
+  return out;
+}
+
+// Model disagreement (prior "auto"): the candidates where the transfer with the reference as offset (--prior
+// none) and with the bottleneck prior disagree most, front-weighted, with diversity. The GP's variance cannot
+// see where the prior's structure is wrong (its parameters are taken as exact); measuring where the two offsets
+// disagree decides between them, and the honest leave-one-out check of `auto` then sees the evidence.
+std::vector<size_t> disagreement_picks(const PerfModel& base, const device::DeviceSpec& spec,
+                                       const std::vector<device::PowerMode>& candidates,
+                                       const std::vector<profile::ProfileRow>& measured, const AdaptiveOptions& options,
+                                       const std::vector<size_t>& left, const std::vector<bool>& is_done,
+                                       const std::vector<double>& front, size_t want) {
+  if (want == 0) return {};
+  Eigen::VectorXd lt[2], lp[2];
+  const char* priors[2] = {"none", "bottleneck"};
+  for (int k = 0; k < 2; ++k) {
+    TransferOptions to = options.transfer;
+    to.train.seed = options.seed;
+    to.prior = priors[k];
+    FeatureCache fc(spec, candidates);
+    PerfModel m = transfer_model(base, spec, measured, to, "adaptive sampling");
+    m.set_base_signals(fc);
+    lt[k] = m.time->predict_log(fc);
+    fc.set_signal("time", lt[k]);
+    lp[k] = m.power->predict_log(fc);
+  }
+  std::vector<double> value(candidates.size(), 0.0);
+  for (size_t i : left) {
+    auto e = static_cast<Eigen::Index>(i);
+    double u = std::hypot(lt[0](e) - lt[1](e), options.power_weight * (lp[0](e) - lp[1](e)));
+    value[i] = std::isfinite(u) ? u * front[i] : 0.0;
+  }
+  return diverse_picks(candidates, left, is_done, value, want, options.diversity);
+}
+
 }  // namespace
 
 AdaptiveScores adaptive_scores(const PerfModel& base, const device::DeviceSpec& spec,
@@ -278,6 +350,36 @@ std::vector<device::PowerMode> next_adaptive_modes(const PerfModel& base, const 
   }
   const Step& sc = *step;
 
+  // A share of the batch where the two offsets disagree (prior auto with the gp transfer).
+  std::vector<size_t> picked;
+  std::vector<bool> is_done(candidates.size(), false);
+  for (size_t i = 0; i < candidates.size(); ++i)
+    if (done.count(candidates[i])) is_done[i] = true;
+  if (options.transfer.method == "gp" && options.transfer.prior == "auto" && options.disagreement_share > 0) {
+    const size_t k = std::min(want, static_cast<size_t>(std::lround(options.disagreement_share * static_cast<double>(want))));
+    try {
+      picked = disagreement_picks(base, spec, candidates, measured, options, left, is_done, sc.front, k);
+    } catch (const UsageError&) {
+      throw;
+    } catch (const Error&) {
+      picked.clear();
+    }
+  }
+  if (!picked.empty()) {
+    std::vector<size_t> rest;
+    for (size_t i : picked) is_done[i] = true;
+    for (size_t i : left)
+      if (!is_done[i]) rest.push_back(i);
+    left = rest;
+    for (size_t i : picked) done.insert(candidates[i]);
+  }
+  const size_t want_rest = want - picked.size();
+  auto with_picked = [&](std::vector<device::PowerMode> out) {
+    for (size_t i : picked) out.push_back(candidates[i]);
+    return out;
+  };
+  if (want_rest == 0 || left.empty()) return with_picked({});
+
   if (options.score == "imse") {
     std::vector<GpPosterior> gps;
     std::vector<double> gp_weight;
@@ -313,9 +415,9 @@ std::vector<device::PowerMode> next_adaptive_modes(const PerfModel& base, const 
       const size_t rstride = std::max<size_t>(1, (candidates.size() + options.reference - 1) / options.reference);
       for (size_t i = 0; i < candidates.size(); i += rstride) reference.push_back(i);
       std::vector<device::PowerMode> out;
-      for (size_t i : integrated_variance_batch(gps, gp_weight, pool, reference, sc.front, want))
+      for (size_t i : integrated_variance_batch(gps, gp_weight, pool, reference, sc.front, want_rest))
         out.push_back(candidates[i]);
-      return out;
+      return with_picked(out);
     }
   }
 
@@ -352,7 +454,7 @@ std::vector<device::PowerMode> next_adaptive_modes(const PerfModel& base, const 
   }
   std::vector<device::PowerMode> out;
   std::vector<bool> chosen(candidates.size(), false);
-  while (out.size() < want) {
+  while (out.size() < want_rest) {
     size_t best = candidates.size();
     double best_score = -1;
     for (size_t i : left) {
@@ -369,7 +471,7 @@ std::vector<device::PowerMode> next_adaptive_modes(const PerfModel& base, const 
     out.push_back(candidates[best]);
     near(static_cast<Eigen::Index>(best));
   }
-  return out;
+  return with_picked(out);
 }
 
 }  // namespace modewise::predict

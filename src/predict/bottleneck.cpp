@@ -49,45 +49,25 @@ Eigen::VectorXd BottleneckTime::predict_log(const std::vector<device::PowerMode>
   return out;
 }
 
-BottleneckTime BottleneckTime::fit(const std::vector<device::PowerMode>& modes, const Eigen::VectorXd& log_time,
-                                   int workers, double* rms_log) {
-  MW_CHECK(!modes.empty() && log_time.size() == static_cast<Eigen::Index>(modes.size()));
+namespace {
+// Multi-start Levenberg-Marquardt on the squared log error; the starts as parameter vectors. Rows with weight 0
+// do not count (leave-one-out). Returns the best fit and its cost.
+BottleneckTime fit_lm(const std::vector<device::PowerMode>& modes, const Eigen::VectorXd& log_time, int workers,
+                      const std::vector<std::array<double, BottleneckTime::kParams>>& starts,
+                      const Eigen::VectorXd& weight, double* best_cost) {
   const Eigen::Index n = log_time.size();
-  // Medians of the clocks and of the time set the starting scales: component k takes share_k of the median time
-  // at the median clocks.
-  auto median = [](std::vector<double> v) {
-    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
-    return v[v.size() / 2];
-  };
-  std::vector<double> vc, vg, ve, vu, vt;
-  for (size_t i = 0; i < modes.size(); ++i) {
-    vc.push_back(ghz(modes[i].cpu_mhz));
-    vg.push_back(ghz(modes[i].gpu_mhz));
-    ve.push_back(ghz(modes[i].emc_mhz));
-    vu.push_back(usable_workers(workers, modes[i].cores));
-    vt.push_back(log_time(static_cast<Eigen::Index>(i)));
-  }
-  const double fc = median(vc), fg = median(vg), fe = median(ve), fu = median(vu), t = std::exp(median(vt));
-  // shares: launch, compute, memory, kernel, fixed, overlap, loader
-  // shares: launch, compute, memory, kernel, fixed, overlap, loader, compute 2, memory 2
-  const std::vector<std::array<double, 9>> starts{
-      {0.5, 0.4, 0.2, 0.1, 0.05, 0.3, 0.2, 0.1, 0.3}, {0.9, 0.2, 0.1, 0.1, 0.05, 0.3, 0.1, 0.1, 0.1},
-      {0.2, 0.8, 0.2, 0.1, 0.05, 0.3, 0.1, 0.1, 0.3}, {0.2, 0.2, 0.8, 0.1, 0.05, 0.3, 0.1, 0.3, 0.1},
-      {0.3, 0.3, 0.1, 0.1, 0.05, 0.3, 0.9, 0.1, 0.1}, {0.6, 0.6, 0.3, 0.2, 0.1, 0.1, 0.3, 0.2, 0.4},
-      {0.9, 0.5, 0.2, 0.3, 0.1, 0.6, 0.5, 0.2, 0.2}, {0.1, 0.3, 0.2, 0.5, 0.3, 0.3, 0.1, 0.2, 0.4}};
+  constexpr int kParams = BottleneckTime::kParams;
   BottleneckTime model;
   model.workers = workers;
   auto residuals = [&](const BottleneckTime& b) {
-    Eigen::VectorXd r = b.predict_log(modes) - log_time;
+    Eigen::VectorXd r = (b.predict_log(modes) - log_time).cwiseProduct(weight);
     return r;
   };
   double best = INFINITY;
   for (const auto& s : starts) {
     BottleneckTime b;
     b.workers = workers;
-    b.p = {std::log(s[0] * t * fc), std::log(s[1] * t * fg), std::log(s[2] * t * fe), std::log(s[3] * t * fg),
-           std::log(s[4] * t),       std::log(s[5] / (1 - s[5])), std::log(s[6] * t * fc * fu),
-           std::log(s[7] * t * fg), std::log(s[8] * t * fe)};
+    b.p = s;
     Eigen::VectorXd r = residuals(b);
     double cost = r.squaredNorm(), lambda = 1e-2;
     for (int it = 0; it < 100 && lambda < 1e8; ++it) {
@@ -127,8 +107,70 @@ BottleneckTime BottleneckTime::fit(const std::vector<device::PowerMode>& modes, 
       model = b;
     }
   }
-  if (rms_log) *rms_log = std::sqrt(best / static_cast<double>(n));
+  if (best_cost) *best_cost = best;
   return model;
+}
+
+// The fixed starts: component k takes share_k of the median time at the median clocks.
+std::vector<std::array<double, BottleneckTime::kParams>> fixed_starts(const std::vector<device::PowerMode>& modes,
+                                                                      const Eigen::VectorXd& log_time, int workers) {
+  auto median = [](std::vector<double> v) {
+    std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+    return v[v.size() / 2];
+  };
+  std::vector<double> vc, vg, ve, vu, vt;
+  for (size_t i = 0; i < modes.size(); ++i) {
+    vc.push_back(ghz(modes[i].cpu_mhz));
+    vg.push_back(ghz(modes[i].gpu_mhz));
+    ve.push_back(ghz(modes[i].emc_mhz));
+    vu.push_back(usable_workers(workers, modes[i].cores));
+    vt.push_back(log_time(static_cast<Eigen::Index>(i)));
+  }
+  const double fc = median(vc), fg = median(vg), fe = median(ve), fu = median(vu), t = std::exp(median(vt));
+  // shares: launch, compute, memory, kernel, fixed, overlap, loader, compute 2, memory 2
+  const std::vector<std::array<double, 9>> shares{
+      {0.5, 0.4, 0.2, 0.1, 0.05, 0.3, 0.2, 0.1, 0.3}, {0.9, 0.2, 0.1, 0.1, 0.05, 0.3, 0.1, 0.1, 0.1},
+      {0.2, 0.8, 0.2, 0.1, 0.05, 0.3, 0.1, 0.1, 0.3}, {0.2, 0.2, 0.8, 0.1, 0.05, 0.3, 0.1, 0.3, 0.1},
+      {0.3, 0.3, 0.1, 0.1, 0.05, 0.3, 0.9, 0.1, 0.1}, {0.6, 0.6, 0.3, 0.2, 0.1, 0.1, 0.3, 0.2, 0.4},
+      {0.9, 0.5, 0.2, 0.3, 0.1, 0.6, 0.5, 0.2, 0.2}, {0.1, 0.3, 0.2, 0.5, 0.3, 0.3, 0.1, 0.2, 0.4}};
+  std::vector<std::array<double, BottleneckTime::kParams>> out;
+  for (const auto& s : shares)
+    out.push_back({std::log(s[0] * t * fc), std::log(s[1] * t * fg), std::log(s[2] * t * fe), std::log(s[3] * t * fg),
+                   std::log(s[4] * t), std::log(s[5] / (1 - s[5])), std::log(s[6] * t * fc * fu),
+                   std::log(s[7] * t * fg), std::log(s[8] * t * fe)});
+  return out;
+}
+}  // namespace
+
+BottleneckTime BottleneckTime::fit(const std::vector<device::PowerMode>& modes, const Eigen::VectorXd& log_time,
+                                   int workers, double* rms_log) {
+  MW_CHECK(!modes.empty() && log_time.size() == static_cast<Eigen::Index>(modes.size()));
+  double best = 0;
+  BottleneckTime model = fit_lm(modes, log_time, workers, fixed_starts(modes, log_time, workers),
+                                Eigen::VectorXd::Ones(log_time.size()), &best);
+  if (rms_log) *rms_log = std::sqrt(best / static_cast<double>(log_time.size()));
+  return model;
+}
+
+Eigen::MatrixXd BottleneckTime::loo_predict_log(const std::vector<device::PowerMode>& modes,
+                                                const Eigen::VectorXd& log_time, int workers) {
+  const Eigen::Index n = log_time.size();
+  MW_CHECK(n == static_cast<Eigen::Index>(modes.size()) && n > 1);
+  Eigen::MatrixXd out(n, n);
+  for (Eigen::Index i = 0; i < n; ++i) {
+    std::vector<device::PowerMode> rest;
+    Eigen::VectorXd rest_t(n - 1);
+    for (Eigen::Index j = 0; j < n; ++j)
+      if (j != i) {
+        rest_t(static_cast<Eigen::Index>(rest.size())) = log_time(j);
+        rest.push_back(modes[static_cast<size_t>(j)]);
+      }
+    // The fit of `fit` on the other modes: its starts from their medians, mode i weighted 0.
+    Eigen::VectorXd w = Eigen::VectorXd::Ones(n);
+    w(i) = 0;
+    out.col(i) = fit_lm(modes, log_time, workers, fixed_starts(rest, rest_t, workers), w, nullptr).predict_log(modes);
+  }
+  return out;
 }
 
 // ---- power ----

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include <Eigen/Cholesky>
 #include <fmt/format.h>
 
 #include "modewise/device/grid.h"
@@ -159,7 +160,22 @@ struct PriorContext {
   Eigen::VectorXd measured_log_time;
   std::optional<PowerShape> reference_power;
   bool same_device = false;
+  // prior "auto": up to ~600 modes of the new device's grid with the reference's predictions (base signals; for
+  // power also "time", the chosen time model's), where the two candidate corrections are compared.
+  std::vector<device::PowerMode> grid;
+  std::unique_ptr<FeatureCache> grid_fc;
 };
+
+// Up to ~600 modes of the device's powertrain (else full) grid, an even stride.
+std::vector<device::PowerMode> comparison_grid(const device::DeviceSpec& spec) {
+  const auto names = device::grid_names(spec);
+  const bool pt = std::find(names.begin(), names.end(), "powertrain") != names.end();
+  const auto all = device::grid_modes(spec, pt ? "powertrain" : "full");
+  const size_t stride = std::max<size_t>(1, all.size() / 600);
+  std::vector<device::PowerMode> modes;
+  for (size_t i = 0; i < all.size(); i += stride) modes.push_back(all[i]);
+  return modes;
+}
 
 // The reference's power shape, from its predictions at up to ~600 modes of its device's powertrain (else full)
 // grid; none when its device is not a built-in one and not the new device.
@@ -189,11 +205,14 @@ std::optional<PowerShape> reference_power_shape(const PerfModel& base, const dev
 
 // The power prior of the new workload: on the reference's device its idle part is the reference's and only the
 // dynamic coefficients are fitted; on another device all coefficients, with the reference's voltage curves.
+// Mode `left_out` (when >= 0) takes no part in the fit (leave-one-out).
 PowerShape new_power_shape(const PriorContext& ctx, const BottleneckTime& t, FeatureCache& fc,
-                           const Eigen::VectorXd& log_y) {
+                           const Eigen::VectorXd& log_y, Eigen::Index left_out = -1) {
   PowerShape s = *ctx.reference_power;
   Eigen::MatrixXd b = bottleneck_power_bases(t, s, fc.spec(), fc.modes(), fc.signal("time"));
-  const Eigen::VectorXd y = log_y.array().exp().matrix(), w = y.cwiseInverse();
+  const Eigen::VectorXd y = log_y.array().exp().matrix();
+  Eigen::VectorXd w = y.cwiseInverse();
+  if (left_out >= 0) w(left_out) = 0;
   if (ctx.same_device) {
     const Eigen::VectorXd idle = b.topRows(kPowerIdleBases).transpose() * s.coef.head(kPowerIdleBases);
     s.coef.tail(kPowerBases - kPowerIdleBases) = nnls(b.bottomRows(kPowerBases - kPowerIdleBases), y - idle, w);
@@ -205,9 +224,34 @@ PowerShape new_power_shape(const PriorContext& ctx, const BottleneckTime& t, Fea
   return s;
 }
 
+// The honest leave-one-out error of prior + gp (root mean square, log units): for each profiled mode i the prior
+// is refitted without it (column i of prior_loo: that prior's log prediction at every profiled mode), and the gp,
+// with its fitted hyperparameters, predicts mode i from the other modes' residuals against that prior; in closed
+// form the error is (K^-1 r)_i / (K^-1)_ii. The gp's own closed-form check (loo_rmse_log) keeps the prior fitted
+// to mode i, which hides how badly the prior extrapolates.
+constexpr double kConsistency = 4.0;
+
+double structured_loo_rmse(const GpTarget& gp, const Eigen::VectorXd& log_y, const Eigen::MatrixXd& prior_loo) {
+  const Eigen::Index n = log_y.size();
+  Eigen::MatrixXd k = GpTarget::kernel_matrix(gp.kernel, gp.train, gp.train);
+  k.diagonal().array() += gp.kernel.noise_var + 1e-10;
+  Eigen::LLT<Eigen::MatrixXd> llt(k);
+  if (llt.info() != Eigen::Success) return INFINITY;
+  const Eigen::MatrixXd kinv = llt.solve(Eigen::MatrixXd::Identity(n, n));
+  double sum_sq = 0;
+  for (Eigen::Index i = 0; i < n; ++i) {
+    const Eigen::VectorXd r = ((log_y - prior_loo.col(i)).array() - gp.target.mean) / gp.target.sd;
+    const double e = gp.target.sd * kinv.row(i).dot(r) / kinv(i, i);
+    sum_sq += e * e;
+  }
+  const double rmse = std::sqrt(sum_sq / static_cast<double>(n));
+  return std::isfinite(rmse) ? rmse : INFINITY;
+}
+
 // A correction of the base model's log prediction of `target` ("time" or "power"). With the prior "bottleneck"
 // the offset is the bottleneck prior (bottleneck.h) fitted to the profiled modes instead; with "auto" both are
-// fitted and the one with the lower closed-form leave-one-out error of the gp wins (no unmeasured mode is seen).
+// fitted and the one with the lower leave-one-out error wins (structured_loo_rmse: the prior refitted without
+// the left-out mode; no unmeasured mode is seen).
 TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y, const TransferOptions& opt,
                                  const std::string& target, const PriorContext& ctx) {
   CorrectionInputs in;
@@ -233,7 +277,32 @@ TargetModelPtr correction_target(FeatureCache& fc, const Eigen::VectorXd& log_y,
   CorrectionInputs sin = in;
   sin.offset = st->signal_name();
   st->correction = std::make_unique<GpTarget>(detail::fit_gp_target(fc, log_y, sin, g));
-  if (plain && plain->loo_rmse_log <= st->correction->loo_rmse_log) return plain;
+  if (!plain) return st;
+  // auto: the lower honest leave-one-out error wins (the prior refitted without the left-out mode).
+  Eigen::MatrixXd prior_loo;
+  if (target == "time") {
+    prior_loo = BottleneckTime::loo_predict_log(fc.modes(), ctx.measured_log_time, in.features.workers);
+  } else {
+    const Eigen::Index n = log_y.size();
+    prior_loo.resize(n, n);
+    StructuredTarget loo = *st;
+    for (Eigen::Index i = 0; i < n; ++i) {
+      loo.power.shape = new_power_shape(ctx, st->time_prior, fc, log_y, i);
+      prior_loo.col(i) = loo.prior_log(fc);
+    }
+  }
+  const double honest = structured_loo_rmse(*st->correction, log_y, prior_loo);
+  double d = 0;
+  if (ctx.grid_fc) {
+    Eigen::VectorXd a = plain->predict_log(*ctx.grid_fc), b = st->predict_log(*ctx.grid_fc);
+    d = std::sqrt((a - b).squaredNorm() / static_cast<double>(a.size()));
+  }
+  // Consistency with the reference: where the data cannot tell (no profiled mode in a regime), the two offsets
+  // may disagree; a structured fit whose root mean square disagreement with the plain correction over the grid
+  // exceeds kConsistency x the plain correction's own leave-one-out error claims a structure the data did not
+  // show, and the excess counts as its error.
+  const double st_err = std::max(honest, d - (kConsistency - 1) * plain->loo_rmse_log);
+  if (plain->loo_rmse_log <= st_err) return plain;
   return st;
 }
 
@@ -318,8 +387,17 @@ PerfModel transfer_model(const PerfModel& base, const device::DeviceSpec& spec,
     ctx.same_device = base.info.device == spec.name;
     if (opt.prior != "none") ctx.reference_power = reference_power_shape(base, spec, opt.power_correction_features.workers);
   }
+  if (opt.method == "gp" && opt.prior == "auto") {
+    ctx.grid = comparison_grid(spec);
+    ctx.grid_fc = std::make_unique<FeatureCache>(spec, ctx.grid);
+    Eigen::VectorXd gt, gp;
+    base.predict_log(spec, ctx.grid, gt, gp);
+    ctx.grid_fc->set_signal("base_time", std::move(gt));
+    ctx.grid_fc->set_signal("base_power", std::move(gp));
+  }
   model.time = transfer_target(*base.time, fc, ts.log_time, opt, opt.train.seed, "time", ctx);
   fc.set_signal("time", model.time->predict_log(fc));
+  if (ctx.grid_fc) ctx.grid_fc->set_signal("time", model.time->predict_log(*ctx.grid_fc));
   model.power = transfer_target(*base.power, fc, ts.log_power, opt, opt.train.seed + 1, "power", ctx);
   return model;
 }

@@ -46,6 +46,9 @@ struct AdaptiveOptions {
   double front_weight = 1.0;
   double front_band = 0.05;
   double diversity = 0.5;
+  // With the gp transfer and prior "auto": this share of each later batch goes where the transfers with the
+  // reference as offset (--prior none) and with the bottleneck prior disagree most (front-weighted, diverse).
+  double disagreement_share = 0.4;
   size_t pool = 256;
   size_t reference = 1024;
 };
