@@ -289,3 +289,39 @@ TEST(AdaptiveSampling, BadOptionsAreUsageErrors) {
   o.front_band = 0;
   EXPECT_THROW(next_adaptive_modes(reference(), orin(), cands, {}, o), UsageError);
 }
+
+TEST(AdaptiveSampling, DisagreementPicksGoWhereThePriorCannotKnow) {
+  // The reference knows a DataLoader-bound regime; NEW (the same workload, 1.3x slower) has been profiled only
+  // where the loader is not the bottleneck. The bottleneck prior and the plain correction disagree most in the
+  // loader-bound regime, so with prior auto the disagreement share of the batch goes there.
+  SyntheticWorkload ref_w;
+  ref_w.loader = 300;
+  FitOptions f;
+  f.method = "poly";
+  const PerfModel ref = fit_model(orin(), synthetic_rows(orin(), ref_w, sample_grid(orin(), 300, 1)), f, "ref.csv");
+  SyntheticWorkload w = ref_w;
+  w.name = "slower";
+  w.gpu_work *= 1.3;
+  w.mem_work *= 1.3;
+  w.launch *= 1.3;
+  w.loader *= 1.3;
+  auto loader_share = [&](const device::PowerMode& m) {
+    return w.loader / (std::min(m.cores, 4) * m.cpu_mhz / 1000) / test::synthetic_row(orin(), w, m).time_ms;
+  };
+  const auto cands = candidates(orin());
+  std::vector<profile::ProfileRow> rows;
+  for (const auto& m : sample_grid(orin(), 2000, 8))
+    if (loader_share(m) < 0.5 && rows.size() < 15) rows.push_back(test::synthetic_row(orin(), w, m));
+  ASSERT_EQ(rows.size(), 15u);
+  AdaptiveOptions o;
+  o.total = 20;
+  o.disagreement_share = 1.0;
+  const auto next = next_adaptive_modes(ref, orin(), cands, rows, o);
+  ASSERT_EQ(next.size(), o.batch);
+  const auto bound = std::count_if(next.begin(), next.end(), [&](const auto& m) { return loader_share(m) > 0.9; });
+  EXPECT_GE(bound, 3);
+  // without the disagreement share (the GP posterior only) the batch does not favour that regime as much
+  o.disagreement_share = 0;
+  const auto plain = next_adaptive_modes(ref, orin(), cands, rows, o);
+  EXPECT_LT(std::count_if(plain.begin(), plain.end(), [&](const auto& m) { return loader_share(m) > 0.9; }), bound);
+}

@@ -161,3 +161,82 @@ TEST(BottleneckPrior, StructuredTransferRoundTripsThroughJson) {
   e = error_after([](nlohmann::json& j) { j["targets"]["time_ms"]["model"]["workers"] = 0; });
   EXPECT_NE(e.find("workers: expected a positive integer"), std::string::npos) << e;
 }
+
+// Time of a synthetic mode's DataLoader term over its minibatch time (1: loader-bound), as in synthetic.h.
+static double loader_share(const SyntheticWorkload& w, const device::PowerMode& m) {
+  const auto r = modewise::test::synthetic_row(orin(), w, m);
+  return w.loader / (std::min(m.cores, 4) * m.cpu_mhz / 1000) / r.time_ms;
+}
+
+TEST(BottleneckPrior, LeaveOneOutRefitSeesAModeOnlyItDetermines) {
+  // 15 modes where the DataLoader term is far from the bottleneck, and one loader-bound mode: the fit on all 16
+  // fits it, the fit without it cannot know the loader term (the check `auto` relies on).
+  SyntheticWorkload w;
+  w.loader = 390;
+  std::vector<device::PowerMode> modes;
+  Eigen::Index special = -1;
+  for (const auto& m : sample_grid(orin(), 2000, 4)) {
+    const double s = loader_share(w, m);
+    if (s < 0.5 && modes.size() - (special >= 0 ? 1 : 0) < 15) modes.push_back(m);
+    if (s > 0.999 && special < 0) {
+      special = static_cast<Eigen::Index>(modes.size());
+      modes.push_back(m);
+    }
+  }
+  ASSERT_EQ(modes.size(), 16u);
+  ASSERT_GE(special, 0);
+  Eigen::VectorXd y(16);
+  for (size_t i = 0; i < modes.size(); ++i)
+    y(static_cast<Eigen::Index>(i)) = std::log(modewise::test::synthetic_row(orin(), w, modes[i]).time_ms);
+  double rms = 1;
+  const BottleneckTime full = BottleneckTime::fit(modes, y, 4, &rms);
+  EXPECT_LT(std::abs(full.predict_log(modes)(special) - y(special)), 0.05);
+  const Eigen::MatrixXd loo = BottleneckTime::loo_predict_log(modes, y, 4);
+  ASSERT_EQ(loo.rows(), 16);
+  ASSERT_EQ(loo.cols(), 16);
+  // without the loader-bound mode its time is missed by far more than the full fit's error there
+  EXPECT_GT(std::abs(loo(special, special) - y(special)), 0.15);
+  // an ordinary mode is predicted from the others
+  int ordinary_close = 0;
+  for (Eigen::Index i = 0; i < 16; ++i)
+    if (i != special && std::abs(loo(i, i) - y(i)) < 0.1) ++ordinary_close;
+  EXPECT_GE(ordinary_close, 12);
+}
+
+TEST(BottleneckPrior, AutoKeepsThePlainCorrectionWhereThePriorWouldExtrapolate) {
+  // The reference knows a DataLoader-bound regime; NEW is the same workload 1.3x slower, profiled only at modes
+  // where the loader is not the bottleneck. The prior fits those modes exactly but cannot know the loader term;
+  // the plain correction (a constant factor on the reference) can. auto must not pick the prior.
+  SyntheticWorkload ref_w;
+  ref_w.loader = 300;
+  const auto ref_rows = synthetic_rows(orin(), ref_w, sample_grid(orin(), 300, 1));
+  FitOptions f;
+  f.method = "poly";
+  const PerfModel ref = fit_model(orin(), ref_rows, f, "ref.csv");
+  SyntheticWorkload w = ref_w;
+  w.name = "slower";
+  w.gpu_work *= 1.3;
+  w.mem_work *= 1.3;
+  w.launch *= 1.3;
+  w.loader *= 1.3;
+  std::vector<device::PowerMode> few_modes, bound;
+  for (const auto& m : sample_grid(orin(), 2000, 8)) {
+    const double s = loader_share(w, m);
+    if (s < 0.5 && few_modes.size() < 20) few_modes.push_back(m);
+    if (s > 0.999 && bound.size() < 200) bound.push_back(m);
+  }
+  ASSERT_EQ(few_modes.size(), 20u);
+  ASSERT_GE(bound.size(), 50u);
+  const auto few = synthetic_rows(orin(), w, few_modes);
+  std::vector<double> truth;
+  for (const auto& m : bound) truth.push_back(modewise::test::synthetic_row(orin(), w, m).time_ms);
+  auto mape = [&](const std::string& prior) {
+    TransferOptions o;
+    o.prior = prior;
+    PerfModel m = transfer_model(ref, orin(), few, o);
+    return modewise::test::mape_pct(m.predict(orin(), bound).time_ms, truth);
+  };
+  const double none = mape("none"), prior = mape("bottleneck"), automatic = mape("auto");
+  ASSERT_GT(prior, 2 * none + 5) << "the prior should extrapolate badly here";
+  EXPECT_LE(automatic, none + 0.5) << "none " << none << ", bottleneck " << prior;
+}
