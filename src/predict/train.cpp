@@ -229,7 +229,7 @@ PowerShape new_power_shape(const PriorContext& ctx, const BottleneckTime& t, Fea
 // with its fitted hyperparameters, predicts mode i from the other modes' residuals against that prior; in closed
 // form the error is (K^-1 r)_i / (K^-1)_ii. The gp's own closed-form check (loo_rmse_log) keeps the prior fitted
 // to mode i, which hides how badly the prior extrapolates.
-constexpr double kConsistency = 4.0;
+constexpr double kConsistency = 3.5;
 
 double structured_loo_rmse(const GpTarget& gp, const Eigen::VectorXd& log_y, const Eigen::MatrixXd& prior_loo) {
   const Eigen::Index n = log_y.size();
