@@ -14,6 +14,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 M=${MODEWISE:-$ROOT/build/modewise}
+case "$M" in /*) ;; *) M="$(pwd)/$M" ;; esac  # the evaluations run inside OUT_DIR
 SRC=$(cd "${1:-eval-transfer-out}" && pwd)
 OUT=${2:-prior-stress-out}
 AMPS=${AMPS:-0.03 0.06}
