@@ -218,8 +218,8 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
       ->capture_default_str();
   cmd->add_option("--prior", o->prior,
                   "gp: offset of the corrections: none (the reference's prediction), bottleneck (a structural time and "
-                  "power model fitted to NEW's profiled modes) or auto (per target, the lower leave-one-out error; "
-                  "transfer --prior)")
+                  "power model fitted to NEW's profiled modes) or auto (per target, the lower honest leave-one-out "
+                  "error; transfer --prior)")
       ->check(CLI::IsMember({"none", "bottleneck", "auto"}))
       ->capture_default_str();
   cmd->add_option("--confirm", o->confirm,

@@ -13,6 +13,13 @@
 namespace modewise::cli {
 namespace {
 
+// The library's defaults from a named object (g++ 12 warns -Wmaybe-uninitialized about a temporary
+// TransferOptions{} read in a default member initializer).
+const predict::TransferOptions& transfer_defaults() {
+  static const predict::TransferOptions d;
+  return d;
+}
+
 struct TransferCliOptions {
   std::string base, profile, out, device;
   RowSelection sel;
@@ -20,7 +27,7 @@ struct TransferCliOptions {
   int epochs = 0, ensemble = 0;
   double lr = 0;
   std::string time_features = "log", power_features = "raw";
-  std::string prior = predict::TransferOptions{}.prior;
+  std::string prior = transfer_defaults().prior;
   uint64_t seed = 1;
   bool json = false;
 };
@@ -76,7 +83,8 @@ Registrar reg(41, "transfer", [](CLI::App& app, GlobalOptions& g) {
                   "gp: offset of the corrections: none (the reference model's prediction), bottleneck (a structural "
                   "model of time: host launch, GPU roofline, DataLoader terms; of power: the reference's idle power "
                   "and voltage curves plus dynamic terms, fitted to the profile) or auto (per target, the one with the "
-                  "lower leave-one-out error)")
+                  "lower leave-one-out error, the prior refitted without each left-out mode; a prior that disagrees "
+                  "with the plain correction over the grid by more than 3.5x that one's error loses)")
       ->check(CLI::IsMember({"none", "bottleneck", "auto"}))
       ->capture_default_str();
   cmd->add_option("--time-features", o->time_features, "gp, residual: inputs of the time correction (raw, log, physical)")

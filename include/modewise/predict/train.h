@@ -60,7 +60,8 @@ struct TransferOptions {
   FeatureSet power_correction_features{"raw", 4};
   double gp_nu_time = 1.5, gp_nu_power = 2.5;  // gp: Matern smoothness of the time and power corrections
   // gp: offset of the correction: "none" (the reference's prediction), "bottleneck" (the structural prior of
-  // bottleneck.h fitted to the profiled modes) or "auto" (per target, the one with the lower leave-one-out error)
+  // bottleneck.h fitted to the profiled modes) or "auto" (per target, the one with the lower leave-one-out error,
+  // the prior refitted without each left-out mode, and consistent with the plain correction: train.cpp)
   std::string prior = "auto";
   int correction_degree = 2;        // residual: polynomial degree of the ridge correction (1..3)
   FeatureSet scratch_features;      // scratch, linear, poly, gbt baselines
