@@ -31,6 +31,12 @@
 namespace modewise::cli {
 namespace {
 
+// The adaptive defaults, read from one named object (a temporary here makes g++ 12 warn -Wmaybe-uninitialized).
+const predict::AdaptiveOptions& adaptive_defaults() {
+  static const predict::AdaptiveOptions d;
+  return d;
+}
+
 struct ProfileOptions {
   std::string device, workload, task = "train";
   int batch_size = 16;
@@ -49,8 +55,8 @@ struct ProfileOptions {
   std::string shard, board;  // --shard K/N | auto/N, --board NAME (docs/FLEET.md)
   std::string candidates;    // --candidates FILE.csv: the modes all/random/spread/adaptive draw from
   std::string base;          // --base REF.model.json (adaptive:N)
-  long long adaptive_initial = static_cast<long long>(predict::AdaptiveOptions{}.initial);
-  long long adaptive_batch = static_cast<long long>(predict::AdaptiveOptions{}.batch);
+  long long adaptive_initial = static_cast<long long>(adaptive_defaults().initial);
+  long long adaptive_batch = static_cast<long long>(adaptive_defaults().batch);
   bool adaptive_given = false;  // --adaptive-initial or --adaptive-batch on the command line
 };
 
