@@ -432,45 +432,10 @@ std::vector<device::PowerMode> next_adaptive_modes(const PerfModel& base, const 
   if (!(vmax > 0))  // no uncertainty from this transfer method: front weight and diversity alone
     for (size_t i : left) value[i] = sc.front[i];
 
-  // Diversity: squared distance in the spread space to the nearest measured or chosen mode.
-  const Eigen::MatrixXd z = standardized_log_modes(candidates);
-  const Eigen::Index m = z.cols();
-  Eigen::VectorXd dmin = Eigen::VectorXd::Constant(m, INFINITY);
-  auto near = [&](Eigen::Index j) { dmin = dmin.cwiseMin((z.colwise() - z.col(j)).colwise().squaredNorm().transpose()); };
-  {
-    std::vector<bool> is_done(candidates.size(), false);
-    for (size_t i = 0; i < candidates.size(); ++i)
-      if (done.count(candidates[i])) is_done[i] = true;
-    for (size_t i = 0; i < candidates.size(); ++i)
-      if (is_done[i]) near(static_cast<Eigen::Index>(i));
-  }
-  std::vector<double> d;
-  for (size_t i : left)
-    if (std::isfinite(dmin(static_cast<Eigen::Index>(i)))) d.push_back(dmin(static_cast<Eigen::Index>(i)));
-  double r2 = 1.0;
-  if (!d.empty()) {
-    std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
-    r2 = std::max(options.diversity * d[d.size() / 2], 1e-9);
-  }
+  // Diversity against the measured modes and the disagreement picks (both in is_done), as for those picks.
   std::vector<device::PowerMode> out;
-  std::vector<bool> chosen(candidates.size(), false);
-  while (out.size() < want_rest) {
-    size_t best = candidates.size();
-    double best_score = -1;
-    for (size_t i : left) {
-      if (chosen[i]) continue;
-      double di = dmin(static_cast<Eigen::Index>(i));
-      double score = value[i] * (std::isfinite(di) ? -std::expm1(-di / (2 * r2)) : 1.0);
-      if (score > best_score) {
-        best_score = score;
-        best = i;
-      }
-    }
-    if (best == candidates.size()) break;
-    chosen[best] = true;
-    out.push_back(candidates[best]);
-    near(static_cast<Eigen::Index>(best));
-  }
+  for (size_t i : diverse_picks(candidates, left, is_done, value, want_rest, options.diversity))
+    out.push_back(candidates[i]);
   return with_picked(out);
 }
 
