@@ -4,6 +4,7 @@
 #pragma once
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <random>
 #include <string>
 #include <vector>
@@ -11,8 +12,25 @@
 #include "modewise/device/device_spec.h"
 #include "modewise/device/grid.h"
 #include "modewise/profile/profile.h"
+#include "modewise/util/error.h"
 
 namespace modewise::test {
+
+// The AGX Orin description every predict test uses.
+inline const device::DeviceSpec& orin() {
+  static const device::DeviceSpec s = device::builtin_device("orin-agx");
+  return s;
+}
+
+// The message of the modewise::Error f throws, or "(no error)".
+inline std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
 
 struct SyntheticWorkload {
   std::string name = "synthetic";

@@ -21,12 +21,9 @@ using modewise::test::sample_grid;
 using modewise::test::synthetic_rows;
 using modewise::test::SyntheticWorkload;
 
-namespace {
+using modewise::test::orin;
 
-const device::DeviceSpec& orin() {
-  static const device::DeviceSpec s = device::builtin_device("orin-agx");
-  return s;
-}
+namespace {
 
 const PerfModel& reference() {
   static const PerfModel m = [] {

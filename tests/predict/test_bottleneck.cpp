@@ -20,21 +20,10 @@ using modewise::test::sample_grid;
 using modewise::test::synthetic_rows;
 using modewise::test::SyntheticWorkload;
 
+using modewise::test::orin;
+using modewise::test::error_of;
+
 namespace {
-
-const device::DeviceSpec& orin() {
-  static const device::DeviceSpec s = device::builtin_device("orin-agx");
-  return s;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // A launch-bound workload at low CPU clocks, GPU-bound (two roofline classes) at low GPU and memory clocks.
 BottleneckTime known_time() {

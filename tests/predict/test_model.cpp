@@ -25,12 +25,10 @@ using modewise::test::synthetic_rows;
 using modewise::test::SyntheticWorkload;
 namespace fs = std::filesystem;
 
-namespace {
+using modewise::test::orin;
+using modewise::test::error_of;
 
-const device::DeviceSpec& orin() {
-  static const device::DeviceSpec s = device::builtin_device("orin-agx");
-  return s;
-}
+namespace {
 
 FitOptions quick_fit() {
   FitOptions f;
@@ -45,15 +43,6 @@ const PerfModel& reference() {
   static const PerfModel m = fit_model(orin(), synthetic_rows(orin(), SyntheticWorkload{}, sample_grid(orin(), 400, 1)),
                                        quick_fit(), "ref.csv");
   return m;
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 struct TempFile {

@@ -15,13 +15,7 @@
 
 using namespace modewise;
 using namespace modewise::predict;
-
-namespace {
-const device::DeviceSpec& orin() {
-  static const device::DeviceSpec s = device::builtin_device("orin-agx");
-  return s;
-}
-}  // namespace
+using modewise::test::orin;
 
 TEST(Features, SetsHaveNamedColumns) {
   for (const auto& name : feature_set_names()) {
