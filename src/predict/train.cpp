@@ -190,12 +190,7 @@ std::optional<PowerShape> reference_power_shape(const PerfModel& base, const dev
       return std::nullopt;
     }
   }
-  const auto names = device::grid_names(ref_spec);
-  const bool pt = std::find(names.begin(), names.end(), "powertrain") != names.end();
-  const auto all = device::grid_modes(ref_spec, pt ? "powertrain" : "full");
-  const size_t stride = std::max<size_t>(1, all.size() / 600);
-  std::vector<device::PowerMode> modes;
-  for (size_t i = 0; i < all.size(); i += stride) modes.push_back(all[i]);
+  const std::vector<device::PowerMode> modes = comparison_grid(ref_spec);
   Eigen::VectorXd lt, lp;
   base.predict_log(ref_spec, modes, lt, lp);
   BottleneckTime bt = BottleneckTime::fit(modes, lt, workers);
