@@ -13,6 +13,7 @@
 #include "modewise/predict/sampling.h"
 #include "modewise/predict/train.h"
 #include "modewise/util/error.h"
+#include "predict/loader_bound.h"
 #include "predict/synthetic.h"
 
 using namespace modewise;
@@ -291,20 +292,10 @@ TEST(AdaptiveSampling, DisagreementPicksGoWhereThePriorCannotKnow) {
   // The reference knows a DataLoader-bound regime; NEW (the same workload, 1.3x slower) has been profiled only
   // where the loader is not the bottleneck. The bottleneck prior and the plain correction disagree most in the
   // loader-bound regime, so with prior auto the disagreement share of the batch goes there.
-  SyntheticWorkload ref_w;
-  ref_w.loader = 300;
-  FitOptions f;
-  f.method = "poly";
-  const PerfModel ref = fit_model(orin(), synthetic_rows(orin(), ref_w, sample_grid(orin(), 300, 1)), f, "ref.csv");
-  SyntheticWorkload w = ref_w;
-  w.name = "slower";
-  w.gpu_work *= 1.3;
-  w.mem_work *= 1.3;
-  w.launch *= 1.3;
-  w.loader *= 1.3;
-  auto loader_share = [&](const device::PowerMode& m) {
-    return w.loader / (std::min(m.cores, 4) * m.cpu_mhz / 1000) / test::synthetic_row(orin(), w, m).time_ms;
-  };
+  const auto& pair = test::loader_bound_case();
+  const PerfModel& ref = pair.reference;
+  const SyntheticWorkload& w = pair.slower;
+  auto loader_share = [&](const device::PowerMode& m) { return test::loader_share(w, m); };
   const auto cands = candidates(orin());
   std::vector<profile::ProfileRow> rows;
   for (const auto& m : sample_grid(orin(), 2000, 8))

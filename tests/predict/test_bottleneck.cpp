@@ -12,6 +12,7 @@
 #include "modewise/predict/bottleneck.h"
 #include "modewise/predict/train.h"
 #include "modewise/util/error.h"
+#include "predict/loader_bound.h"
 #include "predict/synthetic.h"
 
 using namespace modewise;
@@ -22,6 +23,7 @@ using modewise::test::SyntheticWorkload;
 
 using modewise::test::orin;
 using modewise::test::error_of;
+using modewise::test::loader_share;
 
 namespace {
 
@@ -151,12 +153,6 @@ TEST(BottleneckPrior, StructuredTransferRoundTripsThroughJson) {
   EXPECT_NE(e.find("workers: expected a positive integer"), std::string::npos) << e;
 }
 
-// Time of a synthetic mode's DataLoader term over its minibatch time (1: loader-bound), as in synthetic.h.
-static double loader_share(const SyntheticWorkload& w, const device::PowerMode& m) {
-  const auto r = modewise::test::synthetic_row(orin(), w, m);
-  return w.loader / (std::min(m.cores, 4) * m.cpu_mhz / 1000) / r.time_ms;
-}
-
 TEST(BottleneckPrior, LeaveOneOutRefitSeesAModeOnlyItDetermines) {
   // 15 modes where the DataLoader term is far from the bottleneck, and one loader-bound mode: the fit on all 16
   // fits it, the fit without it cannot know the loader term (the check `auto` relies on).
@@ -196,18 +192,9 @@ TEST(BottleneckPrior, AutoKeepsThePlainCorrectionWhereThePriorWouldExtrapolate) 
   // The reference knows a DataLoader-bound regime; NEW is the same workload 1.3x slower, profiled only at modes
   // where the loader is not the bottleneck. The prior fits those modes exactly but cannot know the loader term;
   // the plain correction (a constant factor on the reference) can. auto must not pick the prior.
-  SyntheticWorkload ref_w;
-  ref_w.loader = 300;
-  const auto ref_rows = synthetic_rows(orin(), ref_w, sample_grid(orin(), 300, 1));
-  FitOptions f;
-  f.method = "poly";
-  const PerfModel ref = fit_model(orin(), ref_rows, f, "ref.csv");
-  SyntheticWorkload w = ref_w;
-  w.name = "slower";
-  w.gpu_work *= 1.3;
-  w.mem_work *= 1.3;
-  w.launch *= 1.3;
-  w.loader *= 1.3;
+  const auto& pair = modewise::test::loader_bound_case();
+  const PerfModel& ref = pair.reference;
+  const SyntheticWorkload& w = pair.slower;
   std::vector<device::PowerMode> few_modes, bound;
   for (const auto& m : sample_grid(orin(), 2000, 8)) {
     const double s = loader_share(w, m);

@@ -30,6 +30,10 @@ using modewise::test::error_of;
 
 namespace {
 
+// The default transfer options as a named object (an inline `TransferOptions{}` temporary makes g++ 12 warn
+// -Wmaybe-uninitialized about its members).
+const TransferOptions kDefaultTransfer;
+
 FitOptions quick_fit() {
   FitOptions f;
   f.arch.hidden = {32, 32};
@@ -206,7 +210,7 @@ TEST(ModelErrors, CorruptFilesSayWhatIsWrong) {
 
 TEST(ModelErrors, TransferWithoutItsBaseIsRejected) {
   auto few = synthetic_rows(orin(), other_workload(), sample_grid(orin(), 20, 3));
-  nlohmann::json j = transfer_model(reference(), orin(), few, TransferOptions{}).to_json();
+  nlohmann::json j = transfer_model(reference(), orin(), few, kDefaultTransfer).to_json();
   j["base"] = nullptr;
   std::string e = error_of([&] { PerfModel::from_json(j, "new.json"); });
   EXPECT_NE(e.find("reads 'base_time'"), std::string::npos) << e;
@@ -228,11 +232,11 @@ TEST(ModelErrors, TooFewModes) {
   EXPECT_NE(e.find("small.csv: too few modes to fit a reference model: 30 distinct modes, need at least 50"),
             std::string::npos) << e;
   rows.resize(6);
-  e = error_of([&] { transfer_model(reference(), orin(), rows, TransferOptions{}, "tiny.csv"); });
+  e = error_of([&] { transfer_model(reference(), orin(), rows, kDefaultTransfer, "tiny.csv"); });
   EXPECT_NE(e.find("tiny.csv: too few modes to transfer: 6 distinct modes, need at least 10"), std::string::npos) << e;
   // Duplicated rows of one mode count once.
   std::vector<profile::ProfileRow> dup(20, rows.front());
-  e = error_of([&] { transfer_model(reference(), orin(), dup, TransferOptions{}); });
+  e = error_of([&] { transfer_model(reference(), orin(), dup, kDefaultTransfer); });
   EXPECT_NE(e.find("1 distinct modes"), std::string::npos) << e;
 }
 
@@ -260,7 +264,7 @@ TEST(Model, CrossDeviceTransferPredictsTheNewDevice) {
   auto all = device::grid_modes(nano, "powertrain");
   auto truth = synthetic_rows(nano, other_workload(), all);
   auto few = synthetic_rows(nano, other_workload(), sample_grid(nano, 50, 11));
-  PerfModel m = transfer_model(reference(), nano, few, TransferOptions{});
+  PerfModel m = transfer_model(reference(), nano, few, kDefaultTransfer);
   EXPECT_EQ(m.info.device, "orin-nano");
   Predictions p = m.predict(nano, all);
   std::vector<double> t;
