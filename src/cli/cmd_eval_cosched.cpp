@@ -193,7 +193,7 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
   cmd->add_option("--safety-z", o->safety_z, "Safety margin on measured constraints, in propagated noise sds (GMD, random, exhaustive)")->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--gmd-repeats", o->gmd_repeats,
-                  "With noise: measurements of GMD's 15 that re-measure its candidate answer")
+                  "With noise: measurements of GMD's 15 kept after its search for its local fit (a neighbour of the candidate answer, then re-measurements of it)")
       ->capture_default_str()
       ->check(CLI::Range(0, 14));
   cmd->add_option("--als-repeats", o->als_repeats,

@@ -1,7 +1,7 @@
 // GMD's local fit under measurement noise (src/cosched/gmd_local.h): on the synthetic lattice, the fitted
 // times at a mode measured once with a measured neighbour on each side of two axes are closer to the truth
 // than the mode's own measurement, and the fit's propagated sd is below one measurement's. (The synthetic
-// power is cubic in the GPU clock: there the linear fit is biased by 2-3% in log power, more than the noise it
+// power is cubic in the GPU clock: there the linear fit is biased by 1-3% in log power, more than the noise it
 // removes; the test checks that too, so a change of the model shows.)
 #include <gtest/gtest.h>
 

@@ -30,7 +30,8 @@ std::vector<std::string> strategy_names();
 // The default safety margin, in propagated standard deviations (docs/COSCHED.md, "Noisy profiling": tuned on
 // 9 workload pairs, checked on 16 held-out pairs).
 inline constexpr double kDefaultSafetyZ = 1.0;
-// With noise, measurements of GMD's budget (15) kept for re-measuring its candidate answer.
+// With noise, measurements of GMD's budget (15) kept after its search for its local fit (a neighbour of the
+// candidate answer, then re-measurements of it).
 inline constexpr int kDefaultGmdRepeats = 2;
 // With noise, smooth the measured modes' values once at least this many modes are measured (Margins,
 // estimate_measured). Off (0) by default: an opt-in experiment (docs/COSCHED.md, "Noisy profiling": on the
@@ -146,7 +147,7 @@ Plan confirm_by_remeasuring(ProfileOracle& oracle, const Budget& budget, const M
 Plan plan_exhaustive(ProfileOracle& oracle, const Budget& budget, const Margins& margins = {});
 Plan plan_random(ProfileOracle& oracle, const Budget& budget, int modes, uint64_t seed, const Margins& margins);
 // max_modes bounds the measurements (distinct modes and re-measurements); with noise the last `repeats` of them
-// re-measure the candidate answer (confirm_by_remeasuring).
+// go to GMD's local fit: a neighbour of the candidate answer, then re-measurements of it (gmd.cpp, docs/COSCHED.md).
 Plan plan_gmd(ProfileOracle& oracle, const Budget& budget, int max_modes, const Margins& margins,
               int repeats = kDefaultGmdRepeats);
 
