@@ -51,6 +51,8 @@ class Gmd {
   Plan run() {
     Plan p = search();
     if (margins_.none()) return p;
+    // The opt-in smoothing (Margins::smooth_min_modes) replaces the local fit: its estimates, re-measurements.
+    if (margins_.smooth_min_modes > 0) return confirm_by_remeasuring(o_, budget_, margins_, max_modes_ - o_.measurements());
     return local_fit();
   }
 
