@@ -7,6 +7,9 @@ and the CLI `modewise`, which is shipped as modewise/bin/modewise and run by the
 (modewise._cli); the .py files come from python/. Environment:
   MODEWISE_BUILD_DIR   reuse this CMake build tree (configured already, e.g. build/ after `make`): nothing is
                        reconfigured, only these targets are brought up to date
+  MODEWISE_PREBUILT    with MODEWISE_BUILD_DIR: the tree is up to date already (ctest's pip test, after the
+                       build): copy its files, build nothing (a build there could relink the CLI while other
+                       tests run it)
   MODEWISE_JOBS        parallel compile jobs (default: every core)
 """
 
@@ -44,7 +47,8 @@ class CMakeBuild(build_ext):
                                    "-DPython3_EXECUTABLE=" + sys.executable])
         # One build command for every target: the extensions, the fake NVML and the CLI share the libraries.
         targets = [e.target for e in self.extensions] + ["modewise_python_fake_nvml", "modewise"]
-        if not getattr(self, "_modewise_built", False):
+        prebuilt = os.environ.get("MODEWISE_PREBUILT") == "1" and os.environ.get("MODEWISE_BUILD_DIR")
+        if not prebuilt and not getattr(self, "_modewise_built", False):
             subprocess.check_call(["cmake", "--build", build_dir, "--target", *targets, "-j", jobs])
             self._modewise_built = True
         package_dir = os.path.join(build_dir, "python", "modewise")

@@ -1,7 +1,8 @@
 """The README's install, offline: a venv with Debian's packages visible, then pip install --no-build-isolation.
 
-ctest runs this with MODEWISE_BUILD_DIR set to its own build tree, which setup.py reuses: the extension is up to
-date there, so the install costs seconds (a fresh install compiles the library: docs/PYTHON.md says how long).
+ctest runs this with MODEWISE_BUILD_DIR set to its own build tree and MODEWISE_PREBUILT=1: setup.py copies the
+files built there and builds nothing (ctest runs after the build; a build here could relink the CLI while other
+tests run it), so the install costs seconds (a fresh install compiles the library: docs/PYTHON.md says how long).
 After a `pip install .` from this checkout, setup.py's own build-pip/ is reused the same way.
 """
 
