@@ -159,7 +159,10 @@ Registrar reg(90, "eval transfer", [](CLI::App& app, GlobalOptions& g) {
   cmd->add_option("--ref-device", o->ref_device, "Device of REF (default: its device column)");
   cmd->add_option("--new-device", o->new_device, "Device of NEW (default: its device column)");
   cmd->add_option("--samples", o->samples, "Profiled modes of NEW given to each transfer")->capture_default_str();
-  cmd->add_option("--repeats", o->repeats, "Random samples per count (MAPE is the median)")->capture_default_str()
+  cmd->add_option("--repeats", o->repeats, "Seeds per count (MAPE is the median over them). Each seed is a new draw only for random sampling; "
+                  "for spread it picks one of the opposite-corner pairs that start the design (at most 4 distinct "
+                  "designs), for adaptive that pair and the GP fits' starts (a few distinct runs); NEW's rows are the "
+                  "same for every seed, only --confirm's repeated measurements draw fresh noise per seed")->capture_default_str()
       ->check(CLI::Range(1, 100000));
   cmd->add_option("--methods", o->methods,
                   "Transfer methods, comma separated (default: gp,residual,powertrain,ensemble,scratch,linear,poly,gbt)");
