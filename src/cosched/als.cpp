@@ -6,6 +6,7 @@
 
 #include <Eigen/Core>
 
+#include "cosched/gmd_local.h"
 #include "cosched/plan_util.h"
 #include "modewise/cosched/surrogate.h"
 #include "modewise/util/error.h"
@@ -86,6 +87,69 @@ std::vector<size_t> initial_design(const ModeLattice& lat, int count, uint64_t s
     chosen.push_back(avail[best]);
   }
   return chosen;
+}
+
+// With noise, after the new modes of the refinement: `left` measurements for the candidate answer's local fit
+// (gmd_local.h, as GMD's; docs/COSCHED.md, "ALS's local fit"). The candidate is the best choice on the local-fit
+// estimates that would be feasible with one more measurement's margin (as confirm_by_remeasuring). The first
+// `neighbours` measurements go to an unmeasured lattice neighbour of the candidate that completes a pair along an
+// axis (its opposite neighbour is measured, so the fit at the candidate averages three measurements), the one whose
+// final-surrogate prediction is best first; when no neighbour completes a pair, and after those, the candidate is
+// re-measured (a nearest miss only when it misses by less than 2 sds). The answer is the best choice on the
+// local-fit estimates, with margins from their propagated sds x `inflation` (capped at the measured average's).
+Plan confirm_by_local_fit(ProfileOracle& o, const Budget& budget, const Margins& margins, const ProfileTable& predicted,
+                          int left, int neighbours, double inflation) {
+  const Workloads& w = o.workloads();
+  const ModeLattice& lat = o.lattice();
+  auto estimates = [&] { return detail::local_fit_estimates(o, margins, inflation); };
+  int nb_done = 0;
+  for (int r = 0; r < left; ++r) {
+    const std::vector<ModeEstimate> now = estimates();
+    std::vector<ModeEstimate> one_more = now;
+    for (ModeEstimate& e : one_more)
+      for (size_t t = 0; t < e.rel_sd.size(); ++t) {
+        const double noise = t % 2 == 0 ? margins.time_rel_sd : margins.power_rel_sd;
+        if (noise > 0 && e.rel_sd[t] > 0)
+          e.rel_sd[t] = 1.0 / std::sqrt(1.0 / (e.rel_sd[t] * e.rel_sd[t]) + 1.0 / (noise * noise));
+      }
+    const Plan cand = plan_from_estimates(o, one_more, budget, margins.z);
+    const size_t a = cand.choice.mode_index;
+    size_t next = lat.size();
+    if (nb_done < neighbours) {
+      const auto ca = lat.coords(a);
+      Choice next_c;
+      bool next_ok = false;
+      for (size_t i : detail::lattice_neighbours(lat, a)) {
+        if (o.measured(i) || predicted[i].infer.empty()) continue;
+        auto opp = lat.coords(i);
+        for (int ax = 0; ax < ModeLattice::kAxes; ++ax) opp[ax] = 2 * ca[ax] - opp[ax];
+        const bool pair = lat.contains(opp) && o.measured(lat.index(opp));
+        if (!pair) continue;
+        bool ok;
+        Choice c = best_at_mode(predicted[i], i, w, budget, margins, &ok);
+        if (next == lat.size() || better(c, ok, next_c, next_ok, budget)) next = i, next_c = c, next_ok = ok;
+      }
+    }
+    if (next != lat.size()) {
+      o.measure(next);
+      ++nb_done;
+      continue;
+    }
+    if (!cand.feasible) {
+      const ModeEstimate* e = nullptr;
+      for (const ModeEstimate& x : now)
+        if (x.mode_index == a) e = &x;
+      MW_CHECK(e != nullptr);
+      const ModeProfile& p = e->profile;
+      const size_t k = cand.choice.batch_slot;
+      const Outcome out = evaluate(p.train, p.infer[k], w.train_batch_size, w.infer_batch_sizes[k], budget.arrival_rate_per_s);
+      const double miss = check(out, budget).worst_relative(budget);
+      const double sd = *std::max_element(e->rel_sd.begin(), e->rel_sd.end());
+      if (!(miss < 2 * sd)) break;
+    }
+    o.remeasure(a);
+  }
+  return plan_from_estimates(o, estimates(), budget, margins.z);
 }
 
 }  // namespace
@@ -225,7 +289,15 @@ Plan AlsPlanner::answer(const Budget& budget) const {
     const ModeProfile& m = local.measure(ranked[k].c.mode_index);
     best = std::max(best, best_throughput(m, w, budget, margins_));
   }
-  if (noisy) return confirm_by_remeasuring(local, budget, margins_, options_.max_modes - local.measurements());
+  if (noisy) {
+    const int left = options_.max_modes - local.measurements();
+    // The opt-in smoothing (Margins::smooth_min_modes) keeps its re-measurements, as measured; so does
+    // fit_sd_inflation <= 0 (the answer from the raw averages, before session 6).
+    if (options_.fit_sd_inflation > 0 && margins_.smooth_min_modes <= 0)
+      return confirm_by_local_fit(local, budget, margins_, predicted_, left, options_.local_fit_neighbours,
+                                  options_.fit_sd_inflation);
+    return confirm_by_remeasuring(local, budget, margins_, left);
+  }
   return local.profiled_modes() == oracle_.profiled_modes() ? plan : plan_from_measured(local, budget, margins_);
 }
 

@@ -6,7 +6,8 @@
 // more: the unprofiled modes the final surrogate predicts to beat the best profiled answer for that budget,
 // best first (profiled on a private copy of the oracle, so one budget's extra modes are not another's).
 // Every answer is a profiled mode checked against measured values. With noise, the last `repeats` measurements of
-// the refinement re-measure the candidate answer (confirm_by_remeasuring); max_modes counts measurements.
+// the refinement go to the candidate answer's local fit (a neighbour completing a pair, then re-measurements; the
+// answer from local-fit estimates, cosched/gmd_local.h); max_modes counts measurements.
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -21,7 +22,13 @@ struct AlsOptions {
   // With noise: of the 50, kept for the budget-specific step (new modes, then `repeats` re-measurements of the
   // answer); more than without noise because the step also pays for the re-measurements (docs/COSCHED.md).
   int noisy_refine_modes = 16;
-  int repeats = 8;          // with noise: of noisy_refine_modes, measurements that re-measure the answer
+  int repeats = 8;          // with noise: of noisy_refine_modes, measurements for the answer's local fit
+  // With noise, the answer's local fit (docs/COSCHED.md, "ALS's local fit"): of the `repeats` measurements, this
+  // many go to a neighbour of the candidate answer that completes a pair along an axis, the rest re-measure it;
+  // the answer's margins use the fit's propagated sd x fit_sd_inflation (<= 0: no fit, re-measurements only and
+  // the raw averages, as before session 6).
+  int local_fit_neighbours = 1;
+  double fit_sd_inflation = 1.6;
   int initial_modes = 8;    // space-filling start (top corner included)
   int batch = 3;            // modes chosen per surrogate fit
   double optimism = 3.0;    // acquisition: mean - optimism * sd of log time and log power
