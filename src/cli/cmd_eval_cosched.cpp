@@ -197,7 +197,8 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
       ->capture_default_str()
       ->check(CLI::Range(0, 14));
   cmd->add_option("--als-repeats", o->als_repeats,
-                  "With noise: measurements of ALS's per-answer refinement that re-measure its candidate answer")
+                  "With noise: measurements of ALS's per-answer refinement kept for its candidate answer's local fit (a "
+                  "neighbour completing a pair along an axis, then re-measurements of it)")
       ->capture_default_str()
       ->check(CLI::Range(0, 49));
   cmd->add_option("--als-refine-modes", o->als_refine_modes,
@@ -206,7 +207,7 @@ Registrar reg(91, "eval cosched", [](CLI::App& app, GlobalOptions&) {
                   "noise: 10)")
       ->capture_default_str()
       ->check(CLI::Range(0, 49));
-  cmd->add_option("--als-safety-z", o->als_safety_z, "ALS's safety margin, in propagated noise sds (of its averaged or smoothed values)")
+  cmd->add_option("--als-safety-z", o->als_safety_z, "ALS's safety margin, in propagated noise sds (of its averaged, locally fitted or smoothed values)")
       ->capture_default_str()
       ->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--smooth-min-modes", o->smooth_min_modes,
