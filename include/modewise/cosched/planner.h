@@ -47,10 +47,10 @@ struct PlannerOptions {
   int gmd_repeats = kDefaultGmdRepeats;
   int als_max_modes = 50;  // measurements per answer
   // With noise: of ALS's 50 measurements per answer, those kept for the budget-specific step (new modes, then
-  // als_repeats re-measurements of the answer); the rest are shared by all budgets of a workload pair. Without noise
-  // the step keeps 10 (new modes only). docs/COSCHED.md, "Where the misses come from": 16 with 8 re-measurements
-  // (and ALS's z = 0.8) met more budgets at the same or higher throughput on the tuning and the held-out pairs than
-  // 10 with 4 or 5.
+  // als_repeats measurements for the answer's local fit: a neighbour completing a pair, then re-measurements); the
+  // rest are shared by all budgets of a workload pair. Without noise the step keeps 10 (new modes only).
+  // docs/COSCHED.md, "Where the misses come from": 16 with 8 re-measurements (and ALS's z = 0.8) met more budgets at
+  // the same or higher throughput on the tuning and the held-out pairs than 10 with 4 or 5; "ALS's local fit".
   int als_refine_modes = 16;
   int als_repeats = 8;
   int random_modes = 15;      // profiling budget of the random baseline
