@@ -105,26 +105,14 @@ Plan confirm_by_local_fit(ProfileOracle& o, const Budget& budget, const Margins&
   int nb_done = 0;
   for (int r = 0; r < left; ++r) {
     const std::vector<ModeEstimate> now = estimates();
-    std::vector<ModeEstimate> one_more = now;
-    for (ModeEstimate& e : one_more)
-      for (size_t t = 0; t < e.rel_sd.size(); ++t) {
-        const double noise = t % 2 == 0 ? margins.time_rel_sd : margins.power_rel_sd;
-        if (noise > 0 && e.rel_sd[t] > 0)
-          e.rel_sd[t] = 1.0 / std::sqrt(1.0 / (e.rel_sd[t] * e.rel_sd[t]) + 1.0 / (noise * noise));
-      }
-    const Plan cand = plan_from_estimates(o, one_more, budget, margins.z);
+    const Plan cand = plan_from_estimates(o, detail::after_one_more_measurement(now, margins), budget, margins.z);
     const size_t a = cand.choice.mode_index;
     size_t next = lat.size();
     if (nb_done < neighbours) {
-      const auto ca = lat.coords(a);
       Choice next_c;
       bool next_ok = false;
       for (size_t i : detail::lattice_neighbours(lat, a)) {
-        if (o.measured(i) || predicted[i].infer.empty()) continue;
-        auto opp = lat.coords(i);
-        for (int ax = 0; ax < ModeLattice::kAxes; ++ax) opp[ax] = 2 * ca[ax] - opp[ax];
-        const bool pair = lat.contains(opp) && o.measured(lat.index(opp));
-        if (!pair) continue;
+        if (o.measured(i) || predicted[i].infer.empty() || !detail::completes_pair(o, a, i)) continue;
         bool ok;
         Choice c = best_at_mode(predicted[i], i, w, budget, margins, &ok);
         if (next == lat.size() || better(c, ok, next_c, next_ok, budget)) next = i, next_c = c, next_ok = ok;
@@ -135,18 +123,7 @@ Plan confirm_by_local_fit(ProfileOracle& o, const Budget& budget, const Margins&
       ++nb_done;
       continue;
     }
-    if (!cand.feasible) {
-      const ModeEstimate* e = nullptr;
-      for (const ModeEstimate& x : now)
-        if (x.mode_index == a) e = &x;
-      MW_CHECK(e != nullptr);
-      const ModeProfile& p = e->profile;
-      const size_t k = cand.choice.batch_slot;
-      const Outcome out = evaluate(p.train, p.infer[k], w.train_batch_size, w.infer_batch_sizes[k], budget.arrival_rate_per_s);
-      const double miss = check(out, budget).worst_relative(budget);
-      const double sd = *std::max_element(e->rel_sd.begin(), e->rel_sd.end());
-      if (!(miss < 2 * sd)) break;
-    }
+    if (!cand.feasible && !detail::is_near_miss(now, cand.choice, w, budget)) break;
     o.remeasure(a);
   }
   return plan_from_estimates(o, estimates(), budget, margins.z);

@@ -120,26 +120,16 @@ Plan Gmd::local_fit() {
   int nb_done = 0;
   while (o_.measurements() < max_modes_) {
     const std::vector<ModeEstimate> now = estimates();
-    std::vector<ModeEstimate> one_more = now;  // the sds after one more measurement of each mode
-    for (ModeEstimate& e : one_more)
-      for (size_t t = 0; t < e.rel_sd.size(); ++t) {
-        const double noise = t % 2 == 0 ? margins_.time_rel_sd : margins_.power_rel_sd;
-        if (noise > 0 && e.rel_sd[t] > 0)
-          e.rel_sd[t] = 1.0 / std::sqrt(1.0 / (e.rel_sd[t] * e.rel_sd[t]) + 1.0 / (noise * noise));
-      }
-    const Plan cand = plan_from_estimates(o_, one_more, budget_, margins_.z);
+    const Plan cand = plan_from_estimates(o_, detail::after_one_more_measurement(now, margins_), budget_, margins_.z);
     const size_t a = cand.choice.mode_index;
     size_t next = lat_.size();
     if (nb_done < kLocalNeighbours) {
       refit();
-      const auto ca = lat_.coords(a);
       Choice next_c;
       bool next_ok = false, next_pair = false;
       for (size_t i : detail::lattice_neighbours(lat_, a)) {
         if (o_.measured(i)) continue;
-        auto opp = lat_.coords(i);
-        for (int ax = 0; ax < kAxes; ++ax) opp[ax] = 2 * ca[ax] - opp[ax];
-        const bool pair = lat_.contains(opp) && o_.measured(lat_.index(opp));
+        const bool pair = detail::completes_pair(o_, a, i);
         bool ok;
         Choice c = predicted(i, 1.0, &ok);
         if (next == lat_.size() || (pair && !next_pair) || (pair == next_pair && better(c, ok, next_c, next_ok, budget_)))
@@ -151,18 +141,8 @@ Plan Gmd::local_fit() {
       ++nb_done;
       continue;
     }
-    if (!cand.feasible) {  // as confirm_by_remeasuring: only a near miss is worth re-measuring
-      const ModeEstimate* e = nullptr;
-      for (const ModeEstimate& x : now)
-        if (x.mode_index == a) e = &x;
-      MW_CHECK(e != nullptr);
-      const ModeProfile& p = e->profile;
-      const size_t k = cand.choice.batch_slot;
-      const Outcome out = evaluate(p.train, p.infer[k], w_.train_batch_size, w_.infer_batch_sizes[k], budget_.arrival_rate_per_s);
-      const double miss = check(out, budget_).worst_relative(budget_);
-      const double sd = *std::max_element(e->rel_sd.begin(), e->rel_sd.end());
-      if (!(miss < 2 * sd)) break;
-    }
+    // as confirm_by_remeasuring: only a near miss is worth re-measuring
+    if (!cand.feasible && !detail::is_near_miss(now, cand.choice, w_, budget_)) break;
     o_.remeasure(a);
   }
   return plan_from_estimates(o_, estimates(), budget_, margins_.z);

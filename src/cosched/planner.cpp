@@ -186,33 +186,54 @@ Plan plan_from_measured(const ProfileOracle& oracle, const Budget& budget, const
   return plan_from_estimates(oracle, estimate_measured(oracle, margins), budget, margins.none() ? 0.0 : margins.z);
 }
 
+namespace detail {
+
+std::vector<ModeEstimate> after_one_more_measurement(std::vector<ModeEstimate> estimates, const Margins& margins) {
+  for (ModeEstimate& e : estimates)
+    for (size_t t = 0; t < e.rel_sd.size(); ++t) {
+      const double noise = t % 2 == 0 ? margins.time_rel_sd : margins.power_rel_sd;
+      if (noise > 0 && e.rel_sd[t] > 0)
+        e.rel_sd[t] = 1.0 / std::sqrt(1.0 / (e.rel_sd[t] * e.rel_sd[t]) + 1.0 / (noise * noise));
+    }
+  return estimates;
+}
+
+bool is_near_miss(const std::vector<ModeEstimate>& estimates, const Choice& choice, const Workloads& w,
+                  const Budget& budget) {
+  const ModeEstimate* e = nullptr;
+  for (const ModeEstimate& x : estimates)
+    if (x.mode_index == choice.mode_index) e = &x;
+  MW_CHECK(e != nullptr);
+  const ModeProfile& p = e->profile;
+  const size_t k = choice.batch_slot;
+  const Outcome o = evaluate(p.train, p.infer[k], w.train_batch_size, w.infer_batch_sizes[k], budget.arrival_rate_per_s);
+  const double miss = check(o, budget).worst_relative(budget);
+  const double sd = *std::max_element(e->rel_sd.begin(), e->rel_sd.end());
+  return miss < 2 * sd;
+}
+
+bool completes_pair(const ProfileOracle& oracle, size_t center, size_t neighbour) {
+  const ModeLattice& lat = oracle.lattice();
+  const auto c = lat.coords(center);
+  auto opposite = lat.coords(neighbour);
+  for (int ax = 0; ax < ModeLattice::kAxes; ++ax) opposite[ax] = 2 * c[ax] - opposite[ax];
+  return lat.contains(opposite) && oracle.measured(lat.index(opposite));
+}
+
+}  // namespace detail
+
 Plan confirm_by_remeasuring(ProfileOracle& oracle, const Budget& budget, const Margins& margins, int repeats) {
   if (!margins.none() && oracle.profiled_modes() > 0) {
     for (int r = 0; r < repeats; ++r) {
       Choice best;
       bool best_ok = false;
       const std::vector<ModeEstimate> now = estimate_measured(oracle, margins);
-      std::vector<ModeEstimate> one_more = now;  // the sds after one more measurement of each mode
-      for (ModeEstimate& e : one_more)
-        for (size_t t = 0; t < e.rel_sd.size(); ++t) {
-          const double noise = t % 2 == 0 ? margins.time_rel_sd : margins.power_rel_sd;
-          if (noise > 0 && e.rel_sd[t] > 0)
-            e.rel_sd[t] = 1.0 / std::sqrt(1.0 / (e.rel_sd[t] * e.rel_sd[t]) + 1.0 / (noise * noise));
-        }
+      const std::vector<ModeEstimate> one_more = detail::after_one_more_measurement(now, margins);
       best_estimate(one_more, oracle.workloads(), budget, margins.z, &best, &best_ok);
       if (!best_ok) {
         // Nothing would be feasible even with one more measurement: re-measure the nearest miss only when its
         // estimated values (no margin) miss by less than two of their sds, i.e. a lower draw could make it feasible.
-        const ModeEstimate* e = nullptr;
-        for (const ModeEstimate& x : now)
-          if (x.mode_index == best.mode_index) e = &x;
-        MW_CHECK(e != nullptr);
-        const ModeProfile& p = e->profile;
-        const Outcome o = evaluate(p.train, p.infer[best.batch_slot], oracle.workloads().train_batch_size,
-                                   oracle.workloads().infer_batch_sizes[best.batch_slot], budget.arrival_rate_per_s);
-        const double miss = check(o, budget).worst_relative(budget);
-        const double sd = *std::max_element(e->rel_sd.begin(), e->rel_sd.end());
-        if (!(miss < 2 * sd)) break;
+        if (!detail::is_near_miss(now, best, oracle.workloads(), budget)) break;
       }
       oracle.remeasure(best.mode_index);
     }
