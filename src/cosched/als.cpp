@@ -90,43 +90,26 @@ std::vector<size_t> initial_design(const ModeLattice& lat, int count, uint64_t s
 }
 
 // With noise, after the new modes of the refinement: `left` measurements for the candidate answer's local fit
-// (gmd_local.h, as GMD's; docs/COSCHED.md, "ALS's local fit"). The candidate is the best choice on the local-fit
-// estimates that would be feasible with one more measurement's margin (as confirm_by_remeasuring). The first
-// `neighbours` measurements go to an unmeasured lattice neighbour of the candidate that completes a pair along an
-// axis (its opposite neighbour is measured, so the fit at the candidate averages three measurements), the one whose
-// final-surrogate prediction is best first; when no neighbour completes a pair, and after those, the candidate is
-// re-measured (a nearest miss only when it misses by less than 2 sds). The answer is the best choice on the
-// local-fit estimates, with margins from their propagated sds x `inflation` (capped at the measured average's).
+// (detail::answer_by_local_fit, as GMD's; docs/COSCHED.md, "ALS's local fit"). The first `neighbours` go to an
+// unmeasured lattice neighbour of the candidate that completes a pair along an axis (its opposite neighbour is
+// measured, so the fit at the candidate averages three measurements), the one whose final-surrogate prediction is
+// best first; when no neighbour completes a pair, and after those, the candidate is re-measured.
 Plan confirm_by_local_fit(ProfileOracle& o, const Budget& budget, const Margins& margins, const ProfileTable& predicted,
                           int left, int neighbours, double inflation) {
-  const Workloads& w = o.workloads();
   const ModeLattice& lat = o.lattice();
-  auto estimates = [&] { return detail::local_fit_estimates(o, margins, inflation); };
-  int nb_done = 0;
-  for (int r = 0; r < left; ++r) {
-    const std::vector<ModeEstimate> now = estimates();
-    const Plan cand = plan_from_estimates(o, detail::after_one_more_measurement(now, margins), budget, margins.z);
-    const size_t a = cand.choice.mode_index;
+  auto pick_neighbour = [&](size_t a) {
     size_t next = lat.size();
-    if (nb_done < neighbours) {
-      Choice next_c;
-      bool next_ok = false;
-      for (size_t i : detail::lattice_neighbours(lat, a)) {
-        if (o.measured(i) || predicted[i].infer.empty() || !detail::completes_pair(o, a, i)) continue;
-        bool ok;
-        Choice c = best_at_mode(predicted[i], i, w, budget, margins, &ok);
-        if (next == lat.size() || better(c, ok, next_c, next_ok, budget)) next = i, next_c = c, next_ok = ok;
-      }
+    Choice next_c;
+    bool next_ok = false;
+    for (size_t i : detail::lattice_neighbours(lat, a)) {
+      if (o.measured(i) || predicted[i].infer.empty() || !detail::completes_pair(o, a, i)) continue;
+      bool ok;
+      Choice c = best_at_mode(predicted[i], i, o.workloads(), budget, margins, &ok);
+      if (next == lat.size() || better(c, ok, next_c, next_ok, budget)) next = i, next_c = c, next_ok = ok;
     }
-    if (next != lat.size()) {
-      o.measure(next);
-      ++nb_done;
-      continue;
-    }
-    if (!cand.feasible && !detail::is_near_miss(now, cand.choice, w, budget)) break;
-    o.remeasure(a);
-  }
-  return plan_from_estimates(o, estimates(), budget, margins.z);
+    return next;
+  };
+  return detail::answer_by_local_fit(o, budget, margins, left, neighbours, inflation, pick_neighbour);
 }
 
 }  // namespace

@@ -108,44 +108,28 @@ Choice Gmd::predicted(size_t i, double caution, bool* ok) {
   return best_at_mode(pred_, i, w_, budget_, margins_, ok);
 }
 
-// With noise, after the search: the candidate answer is the best choice on the local-fit estimates (gmd_local.h)
-// that would be feasible with one more measurement's margin (as confirm_by_remeasuring). The first
-// kLocalNeighbours of the remaining measurements go to an unmeasured neighbour of the candidate, preferring one
-// that completes a pair along an axis (its opposite neighbour is measured, so the fit at the candidate averages
-// three measurements), then the best predicted by the descent model (it may become the answer: exploration);
-// the rest re-measure the candidate (a nearest miss only when it misses by less than 2 sds). The answer is the
-// best choice on the local-fit estimates, with margins from their (inflated) propagated sds.
+// With noise, after the search (detail::answer_by_local_fit): the first kLocalNeighbours of the remaining
+// measurements go to an unmeasured neighbour of the candidate answer, preferring one that completes a pair along an
+// axis (so the fit at the candidate averages three measurements), then the best predicted by the descent model (it
+// may become the answer: exploration); the rest re-measure the candidate.
 Plan Gmd::local_fit() {
-  auto estimates = [&] { return detail::local_fit_estimates(o_, margins_, kFitSdInflation); };
-  int nb_done = 0;
-  while (o_.measurements() < max_modes_) {
-    const std::vector<ModeEstimate> now = estimates();
-    const Plan cand = plan_from_estimates(o_, detail::after_one_more_measurement(now, margins_), budget_, margins_.z);
-    const size_t a = cand.choice.mode_index;
+  auto pick_neighbour = [&](size_t a) {
+    refit();
     size_t next = lat_.size();
-    if (nb_done < kLocalNeighbours) {
-      refit();
-      Choice next_c;
-      bool next_ok = false, next_pair = false;
-      for (size_t i : detail::lattice_neighbours(lat_, a)) {
-        if (o_.measured(i)) continue;
-        const bool pair = detail::completes_pair(o_, a, i);
-        bool ok;
-        Choice c = predicted(i, 1.0, &ok);
-        if (next == lat_.size() || (pair && !next_pair) || (pair == next_pair && better(c, ok, next_c, next_ok, budget_)))
-          next = i, next_c = c, next_ok = ok, next_pair = pair;
-      }
+    Choice next_c;
+    bool next_ok = false, next_pair = false;
+    for (size_t i : detail::lattice_neighbours(lat_, a)) {
+      if (o_.measured(i)) continue;
+      const bool pair = detail::completes_pair(o_, a, i);
+      bool ok;
+      Choice c = predicted(i, 1.0, &ok);
+      if (next == lat_.size() || (pair && !next_pair) || (pair == next_pair && better(c, ok, next_c, next_ok, budget_)))
+        next = i, next_c = c, next_ok = ok, next_pair = pair;
     }
-    if (next != lat_.size()) {
-      o_.measure(next);
-      ++nb_done;
-      continue;
-    }
-    // as confirm_by_remeasuring: only a near miss is worth re-measuring
-    if (!cand.feasible && !detail::is_near_miss(now, cand.choice, w_, budget_)) break;
-    o_.remeasure(a);
-  }
-  return plan_from_estimates(o_, estimates(), budget_, margins_.z);
+    return next;
+  };
+  return detail::answer_by_local_fit(o_, budget_, margins_, max_modes_ - o_.measurements(), kLocalNeighbours,
+                                     kFitSdInflation, pick_neighbour);
 }
 
 bool Gmd::probe(const ModeLattice::Coords& c) {

@@ -5,6 +5,7 @@
 
 #include <Eigen/Dense>
 
+#include "cosched/plan_util.h"
 #include "modewise/cosched/surrogate.h"
 #include "modewise/util/error.h"
 
@@ -22,6 +23,14 @@ std::vector<size_t> lattice_neighbours(const ModeLattice& lat, size_t center) {
       if (lat.available(i)) out.push_back(i);
     }
   return out;
+}
+
+bool completes_pair(const ProfileOracle& oracle, size_t center, size_t neighbour) {
+  const ModeLattice& lat = oracle.lattice();
+  const auto c = lat.coords(center);
+  auto opposite = lat.coords(neighbour);
+  for (int ax = 0; ax < ModeLattice::kAxes; ++ax) opposite[ax] = 2 * c[ax] - opposite[ax];
+  return lat.contains(opposite) && oracle.measured(lat.index(opposite));
 }
 
 ModeEstimate local_fit_estimate(const ProfileOracle& o, const Margins& m, size_t mode, double sd_inflation) {
@@ -85,6 +94,26 @@ std::vector<ModeEstimate> local_fit_estimates(const ProfileOracle& o, const Marg
   out.reserve(o.measured_modes().size());
   for (size_t i : o.measured_modes()) out.push_back(local_fit_estimate(o, m, i, sd_inflation));
   return out;
+}
+
+Plan answer_by_local_fit(ProfileOracle& o, const Budget& budget, const Margins& margins, int left, int neighbours,
+                         double sd_inflation, const std::function<size_t(size_t candidate)>& pick_neighbour) {
+  auto estimates = [&] { return local_fit_estimates(o, margins, sd_inflation); };
+  int neighbours_done = 0;
+  for (int r = 0; r < left; ++r) {
+    const std::vector<ModeEstimate> now = estimates();
+    const Plan cand = plan_from_estimates(o, after_one_more_measurement(now, margins), budget, margins.z);
+    const size_t a = cand.choice.mode_index;
+    const size_t next = neighbours_done < neighbours ? pick_neighbour(a) : o.lattice().size();
+    if (next != o.lattice().size()) {
+      o.measure(next);
+      ++neighbours_done;
+      continue;
+    }
+    if (!cand.feasible && !is_near_miss(now, cand.choice, o.workloads(), budget)) break;
+    o.remeasure(a);
+  }
+  return plan_from_estimates(o, estimates(), budget, margins.z);
 }
 
 }  // namespace modewise::cosched::detail

@@ -17,8 +17,4 @@ std::vector<ModeEstimate> after_one_more_measurement(std::vector<ModeEstimate> e
 bool is_near_miss(const std::vector<ModeEstimate>& estimates, const Choice& choice, const Workloads& w,
                   const Budget& budget);
 
-// Whether lattice neighbour `neighbour` of `center` completes a pair along its axis: the mode on the opposite side
-// of `center` is measured, so a local fit at `center` averages three measurements (gmd_local.h).
-bool completes_pair(const ProfileOracle& oracle, size_t center, size_t neighbour);
-
 }  // namespace modewise::cosched::detail

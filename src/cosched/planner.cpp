@@ -212,14 +212,6 @@ bool is_near_miss(const std::vector<ModeEstimate>& estimates, const Choice& choi
   return miss < 2 * sd;
 }
 
-bool completes_pair(const ProfileOracle& oracle, size_t center, size_t neighbour) {
-  const ModeLattice& lat = oracle.lattice();
-  const auto c = lat.coords(center);
-  auto opposite = lat.coords(neighbour);
-  for (int ax = 0; ax < ModeLattice::kAxes; ++ax) opposite[ax] = 2 * c[ax] - opposite[ax];
-  return lat.contains(opposite) && oracle.measured(lat.index(opposite));
-}
-
 }  // namespace detail
 
 Plan confirm_by_remeasuring(ProfileOracle& oracle, const Budget& budget, const Margins& margins, int repeats) {
