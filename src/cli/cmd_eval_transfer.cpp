@@ -20,13 +20,6 @@
 namespace modewise::cli {
 namespace {
 
-// The library's defaults, from named objects (g++ 12 warns -Wmaybe-uninitialized about members of a temporary
-// TransferOptions{} read in a default member initializer).
-const predict::AdaptiveOptions& adaptive_defaults() {
-  static const predict::AdaptiveOptions d;
-  return d;
-}
-
 struct EvalTransferCliOptions {
   std::string ref, fresh, ref_device, new_device;
   std::string samples = "10,20,50,100", methods;

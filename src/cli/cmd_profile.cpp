@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/adaptive_campaign.h"
+#include "cli/model_args.h"
 #include "cli/command.h"
 #include "cli/stop_signals.h"
 #include "cli/common.h"
@@ -30,12 +31,6 @@
 
 namespace modewise::cli {
 namespace {
-
-// The adaptive defaults, read from one named object (a temporary here makes g++ 12 warn -Wmaybe-uninitialized).
-const predict::AdaptiveOptions& adaptive_defaults() {
-  static const predict::AdaptiveOptions d;
-  return d;
-}
 
 struct ProfileOptions {
   std::string device, workload, task = "train";

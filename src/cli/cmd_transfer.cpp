@@ -13,13 +13,6 @@
 namespace modewise::cli {
 namespace {
 
-// The library's defaults from a named object (g++ 12 warns -Wmaybe-uninitialized about a temporary
-// TransferOptions{} read in a default member initializer).
-const predict::TransferOptions& transfer_defaults() {
-  static const predict::TransferOptions d;
-  return d;
-}
-
 struct TransferCliOptions {
   std::string base, profile, out, device;
   RowSelection sel;

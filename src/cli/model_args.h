@@ -8,7 +8,9 @@
 
 #include "cli/command.h"
 #include "modewise/device/device_spec.h"
+#include "modewise/predict/adaptive_sampling.h"
 #include "modewise/predict/model.h"
+#include "modewise/predict/train.h"
 #include "modewise/profile/profile.h"
 
 namespace modewise::cli {
@@ -42,5 +44,16 @@ void warn_extrapolation(const predict::PerfModel& model, const std::vector<devic
 // "emulated" -> the note printed on stderr before numbers from such a model.
 void note_model_provenance(const predict::PerfModel& model);
 std::string model_provenance_label(const predict::PerfModel& model);
+
+// The library's defaults, read from named objects for the CLI's own defaults (g++ 12 warns
+// -Wmaybe-uninitialized about members of a temporary TransferOptions{} read in a default member initializer).
+inline const predict::TransferOptions& transfer_defaults() {
+  static const predict::TransferOptions d;
+  return d;
+}
+inline const predict::AdaptiveOptions& adaptive_defaults() {
+  static const predict::AdaptiveOptions d;
+  return d;
+}
 
 }  // namespace modewise::cli
